@@ -1,0 +1,98 @@
+//! The command line: `invoicer [--db PATH] <topic> <verb>`. The file tree is the command tree
+//! (`invoice.rs`, `seller.rs`, `customer.rs`, `series.rs`). Each command parses its input,
+//! makes one [`Engine`] call and prints the result as JSON on stdout, so it can be scripted.
+
+mod customer;
+mod invoice;
+mod seller;
+mod series;
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use serde::Serialize;
+
+use crate::engine::{Engine, Source};
+use crate::error::{Error, ErrorCode, Result};
+
+/// invoicer: invoices in SQLite with gapless numbering and exact EN 16931 money.
+#[derive(Debug, Parser)]
+#[command(name = "invoicer", version, about)]
+pub struct Cli {
+    /// The database file (created on first use).
+    #[arg(
+        long,
+        global = true,
+        env = "INVOICER_DB",
+        default_value = "invoicer.db"
+    )]
+    pub db: PathBuf,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Invoices and credit notes: create, finalize, pay, list, …
+    #[command(subcommand)]
+    Invoice(invoice::InvoiceCommand),
+    /// The seller profile: your business, the default seller of every invoice.
+    #[command(subcommand)]
+    Seller(seller::SellerCommand),
+    /// Stored customers.
+    #[command(subcommand)]
+    Customer(customer::CustomerCommand),
+    /// Number series.
+    #[command(subcommand)]
+    Series(series::SeriesCommand),
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    let engine = Engine::open(&cli.db)?.with_source(Source::Cli);
+    match cli.command {
+        Command::Invoice(command) => invoice::run(&engine, command),
+        Command::Seller(command) => seller::run(&engine, command),
+        Command::Customer(command) => customer::run(&engine, command),
+        Command::Series(command) => series::run(&engine, command),
+    }
+}
+
+/// The exit code of each error code (2 is clap's usage error).
+pub fn exit_code(code: ErrorCode) -> u8 {
+    match code {
+        ErrorCode::ValidationError => 3,
+        ErrorCode::NotFound => 4,
+        ErrorCode::InvalidStatus => 5,
+        ErrorCode::Conflict => 6,
+        ErrorCode::StorageError => 7,
+        ErrorCode::Internal => 8,
+    }
+}
+
+/// Print a value as pretty JSON on stdout.
+fn print_json<T: Serialize>(value: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::internal(format!("cannot serialize output: {e}")))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// Read JSON from a file, or from stdin for `-`.
+fn read_json(path: &str) -> Result<serde_json::Value> {
+    let text = if path == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| Error::validation("file", format!("cannot read stdin: {e}")))?;
+        text
+    } else {
+        std::fs::read_to_string(path)
+            .map_err(|e| Error::validation("file", format!("cannot read {path}: {e}")))?
+    };
+    serde_json::from_str(&text)
+        .map_err(|e| Error::validation("file", format!("{path} is not valid JSON: {e}")))
+}

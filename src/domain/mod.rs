@@ -1,0 +1,17 @@
+//! Pure types and rules: money, VAT, totals, parties, documents, lifecycle and numbering.
+//!
+//! Nothing here does I/O; the store persists these types and the engine combines both.
+
+pub mod credit_note;
+pub mod document;
+pub mod lifecycle;
+pub mod listing;
+pub mod money;
+pub mod numbering;
+pub mod party;
+pub mod patch;
+pub mod payment;
+pub mod template;
+pub mod text;
+pub mod totals;
+pub mod vat;

@@ -1,0 +1,334 @@
+//! Document totals by the EN 16931 rules: line nets, the VAT breakdown per (category, rate),
+//! and the document sums.
+//!
+//! Net prices (the default): line net = round(quantity × unit price − discount); the nets of a group
+//! are summed exactly and its VAT is round(group net × rate). Gross prices (`prices_include_vat`):
+//! line gross = round(quantity × unit price − discount), group net = round(group gross / (1 + rate)),
+//! VAT = gross − net, and line nets are spread so that they add up to the group net exactly
+//! (BR-CO-10). All rounding is half away from zero.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::money::Currency;
+use super::vat::VatCategory;
+
+/// A discount on one line: a percentage of quantity × unit price, or a fixed amount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Discount {
+    /// No discount.
+    None,
+    /// Percent off, 0 to 100.
+    Percent(Decimal),
+    /// A fixed amount off, in the document currency.
+    Amount(Decimal),
+}
+
+/// What the totals need to know about one line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinePricing {
+    /// Units sold.
+    pub quantity: Decimal,
+    /// Price per unit, net or gross depending on the document's price mode.
+    pub unit_price: Decimal,
+    /// Discount on the line.
+    pub discount: Discount,
+    /// VAT category of the line.
+    pub category: VatCategory,
+    /// VAT rate in percent.
+    pub rate: Decimal,
+}
+
+impl LinePricing {
+    /// quantity × unit price − discount, unrounded.
+    fn amount(&self) -> Decimal {
+        let base = self.quantity * self.unit_price;
+        match self.discount {
+            Discount::None => base,
+            Discount::Percent(pct) => base - base * pct / Decimal::ONE_HUNDRED,
+            Discount::Amount(amount) => base - amount,
+        }
+    }
+}
+
+/// One row of the VAT breakdown (EN 16931 BG-23).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VatGroup {
+    /// VAT category of the group.
+    pub category: VatCategory,
+    /// VAT rate in percent.
+    pub rate: Decimal,
+    /// Sum of the line nets in the group (BT-116).
+    pub taxable_amount: Decimal,
+    /// VAT of the group (BT-117).
+    pub tax_amount: Decimal,
+    /// Why no VAT is charged, for categories other than S and Z (BT-120).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exemption_reason: Option<String>,
+}
+
+/// Document sums.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    /// VAT breakdown, one row per (category, rate), in category then rate order.
+    pub vat_breakdown: Vec<VatGroup>,
+    /// Sum of line nets (BT-106, and BT-109 as there are no document-level allowances).
+    pub total_net: Decimal,
+    /// Sum of group VAT (BT-110).
+    pub total_vat: Decimal,
+    /// Net + VAT (BT-112).
+    pub total_gross: Decimal,
+}
+
+/// Line nets (same order as the input) and the document totals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Computed {
+    /// Net amount of each line, rounded to the currency.
+    pub line_nets: Vec<Decimal>,
+    /// Breakdown and sums.
+    pub totals: Totals,
+}
+
+/// Compute line nets and totals. `reasons` gives the exemption reason per category.
+pub fn compute(
+    lines: &[LinePricing],
+    currency: Currency,
+    prices_include_vat: bool,
+    reasons: &BTreeMap<VatCategory, String>,
+) -> Computed {
+    let mut line_nets = vec![Decimal::ZERO; lines.len()];
+    // (category, rate) -> indexes of its lines; BTreeMap keeps a stable, readable order.
+    let mut groups: BTreeMap<(VatCategory, Decimal), Vec<usize>> = BTreeMap::new();
+    for (index, line) in lines.iter().enumerate() {
+        groups
+            .entry((line.category, line.rate.normalize()))
+            .or_default()
+            .push(index);
+    }
+
+    let mut vat_breakdown = Vec::with_capacity(groups.len());
+    for ((category, rate), members) in groups {
+        let fraction = rate / Decimal::ONE_HUNDRED;
+        let (taxable_amount, tax_amount) = if prices_include_vat {
+            let grosses: Vec<Decimal> = members
+                .iter()
+                .map(|&i| currency.round(lines[i].amount()))
+                .collect();
+            let group_gross: Decimal = grosses.iter().sum();
+            let group_net = currency.round(group_gross / (Decimal::ONE + fraction));
+            spread_nets(
+                &members,
+                &grosses,
+                fraction,
+                group_net,
+                currency,
+                &mut line_nets,
+            );
+            (group_net, group_gross - group_net)
+        } else {
+            for &i in &members {
+                line_nets[i] = currency.round(lines[i].amount());
+            }
+            let group_net: Decimal = members.iter().map(|&i| line_nets[i]).sum();
+            (group_net, currency.round(group_net * fraction))
+        };
+        vat_breakdown.push(VatGroup {
+            category,
+            rate,
+            taxable_amount: currency.rescale(taxable_amount),
+            tax_amount: currency.rescale(tax_amount),
+            exemption_reason: reasons.get(&category).cloned(),
+        });
+    }
+
+    let total_net: Decimal = vat_breakdown.iter().map(|g| g.taxable_amount).sum();
+    let total_vat: Decimal = vat_breakdown.iter().map(|g| g.tax_amount).sum();
+    let line_nets = line_nets.into_iter().map(|n| currency.rescale(n)).collect();
+    Computed {
+        line_nets,
+        totals: Totals {
+            vat_breakdown,
+            total_net: currency.rescale(total_net),
+            total_vat: currency.rescale(total_vat),
+            total_gross: currency.rescale(total_net + total_vat),
+        },
+    }
+}
+
+/// Gross mode: give each line round(gross / (1 + rate)) and put the rounding difference to the
+/// group net on the largest line, so line nets add up to the group net.
+fn spread_nets(
+    members: &[usize],
+    grosses: &[Decimal],
+    fraction: Decimal,
+    group_net: Decimal,
+    currency: Currency,
+    line_nets: &mut [Decimal],
+) {
+    let mut sum = Decimal::ZERO;
+    for (&i, gross) in members.iter().zip(grosses) {
+        line_nets[i] = currency.round(gross / (Decimal::ONE + fraction));
+        sum += line_nets[i];
+    }
+    let largest = members
+        .iter()
+        .zip(grosses)
+        .max_by_key(|(_, gross)| gross.abs())
+        .map(|(&i, _)| i);
+    if let Some(i) = largest {
+        line_nets[i] += group_net - sum;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn line(qty: Decimal, price: Decimal, category: VatCategory, rate: Decimal) -> LinePricing {
+        LinePricing {
+            quantity: qty,
+            unit_price: price,
+            discount: Discount::None,
+            category,
+            rate,
+        }
+    }
+
+    fn eur() -> Currency {
+        Currency::from_code("EUR").unwrap()
+    }
+
+    fn no_reasons() -> BTreeMap<VatCategory, String> {
+        BTreeMap::new()
+    }
+
+    #[test]
+    fn vat_is_rounded_per_group_not_per_line() {
+        let l = line(dec!(1), dec!(0.35), VatCategory::Standard, dec!(19));
+        let c = compute(&[l, l, l], eur(), false, &no_reasons());
+        assert_eq!(c.totals.total_net, dec!(1.05));
+        assert_eq!(c.totals.total_vat.to_string(), "0.20");
+        assert_eq!(c.totals.total_gross, dec!(1.25));
+    }
+
+    #[test]
+    fn gross_price_mode() {
+        let l = line(dec!(1), dec!(500.00), VatCategory::Standard, dec!(10));
+        let c = compute(&[l], eur(), true, &no_reasons());
+        assert_eq!(c.totals.total_net.to_string(), "454.55");
+        assert_eq!(c.totals.total_vat.to_string(), "45.45");
+        assert_eq!(c.totals.total_gross.to_string(), "500.00");
+        assert_eq!(c.line_nets, vec![dec!(454.55)]);
+    }
+
+    #[test]
+    fn gross_mode_line_nets_add_up_to_group_net() {
+        let lines: Vec<_> = [dec!(9.99), dec!(19.99), dec!(4.99), dec!(0.99)]
+            .into_iter()
+            .map(|p| line(dec!(1), p, VatCategory::Standard, dec!(19)))
+            .collect();
+        let c = compute(&lines, eur(), true, &no_reasons());
+        let sum: Decimal = c.line_nets.iter().sum();
+        assert_eq!(sum, c.totals.total_net);
+        assert_eq!(c.totals.total_gross, dec!(35.96));
+    }
+
+    #[test]
+    fn several_rates_are_grouped() {
+        let lines = [
+            line(dec!(2), dec!(100), VatCategory::Standard, dec!(19)),
+            line(dec!(3), dec!(10.10), VatCategory::Standard, dec!(7)),
+            line(dec!(1), dec!(50), VatCategory::Standard, dec!(19)),
+            line(dec!(1), dec!(20), VatCategory::Zero, dec!(0)),
+        ];
+        let c = compute(&lines, eur(), false, &no_reasons());
+        let groups: Vec<_> = c
+            .totals
+            .vat_breakdown
+            .iter()
+            .map(|g| {
+                (
+                    g.category.code(),
+                    g.rate.to_string(),
+                    g.taxable_amount.to_string(),
+                    g.tax_amount.to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            groups,
+            vec![
+                ("S", "7".into(), "30.30".into(), "2.12".into()),
+                ("S", "19".into(), "250.00".into(), "47.50".into()),
+                ("Z", "0".into(), "20.00".into(), "0.00".into()),
+            ]
+        );
+        assert_eq!(c.totals.total_net, dec!(300.30));
+        assert_eq!(c.totals.total_vat, dec!(49.62));
+        assert_eq!(c.totals.total_gross, dec!(349.92));
+    }
+
+    #[test]
+    fn small_business_exemption_has_no_vat_and_carries_the_reason() {
+        let mut reasons = BTreeMap::new();
+        reasons.insert(
+            VatCategory::Exempt,
+            "Gemäß § 19 UStG wird keine Umsatzsteuer berechnet.".to_string(),
+        );
+        let l = line(dec!(8), dec!(85), VatCategory::Exempt, dec!(0));
+        let c = compute(&[l], eur(), false, &reasons);
+        assert_eq!(c.totals.total_vat, Decimal::ZERO);
+        assert_eq!(c.totals.total_gross.to_string(), "680.00");
+        assert!(
+            c.totals.vat_breakdown[0]
+                .exemption_reason
+                .as_deref()
+                .is_some_and(|r| r.contains("§ 19"))
+        );
+    }
+
+    #[test]
+    fn reverse_charge_has_zero_vat() {
+        let l = line(dec!(10), dec!(120), VatCategory::ReverseCharge, dec!(0));
+        let c = compute(&[l], eur(), false, &no_reasons());
+        assert_eq!(c.totals.total_vat, Decimal::ZERO);
+        assert_eq!(c.totals.total_gross, dec!(1200));
+    }
+
+    #[test]
+    fn yen_has_no_decimals() {
+        let jpy = Currency::from_code("JPY").unwrap();
+        let lines = [
+            line(dec!(3), dec!(333), VatCategory::Standard, dec!(10)),
+            line(dec!(1), dec!(1005), VatCategory::Standard, dec!(8)),
+        ];
+        let c = compute(&lines, jpy, false, &no_reasons());
+        assert_eq!(c.totals.total_net.to_string(), "2004");
+        // 999 × 10 % = 99.9 → 100; 1005 × 8 % = 80.4 → 80
+        assert_eq!(c.totals.total_vat.to_string(), "180");
+        assert_eq!(c.totals.total_gross.to_string(), "2184");
+    }
+
+    #[test]
+    fn discounts_reduce_the_line_before_rounding() {
+        let mut l = line(dec!(3), dec!(33.33), VatCategory::Standard, dec!(19));
+        l.discount = Discount::Percent(dec!(10));
+        let c = compute(&[l], eur(), false, &no_reasons());
+        // 99.99 × 0.9 = 89.991 → 89.99
+        assert_eq!(c.line_nets[0].to_string(), "89.99");
+        l.discount = Discount::Amount(dec!(9.99));
+        let c = compute(&[l], eur(), false, &no_reasons());
+        assert_eq!(c.line_nets[0].to_string(), "90.00");
+    }
+
+    #[test]
+    fn line_net_rounds_half_away_from_zero() {
+        // 0.5 × 0.05 = 0.025 → 0.03 (banker's rounding would give 0.02)
+        let l = line(dec!(0.5), dec!(0.05), VatCategory::Standard, dec!(19));
+        let c = compute(&[l], eur(), false, &no_reasons());
+        assert_eq!(c.line_nets[0], dec!(0.03));
+    }
+}

@@ -1,0 +1,239 @@
+//! The engine: one method per verb, the single place that combines the store and the domain
+//! rules. Every front end (CLI, MCP, HTTP) calls these methods, so a verb behaves the same
+//! everywhere; the front end only names itself as the [`Source`] recorded in the audit trail.
+//!
+//! Files: `drafts.rs` (create, update, delete, read, list), `transitions.rs` (finalize, pay,
+//! void, uncollectible, credit notes), this file (opening, seller, customers, series).
+
+mod drafts;
+mod transitions;
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::domain::document::DocumentKind;
+use crate::domain::document::NewInvoice;
+use crate::domain::numbering::NewSeries;
+use crate::domain::party::{Customer, Language, NewCustomer, SellerProfile};
+use crate::domain::template::example_invoice;
+use crate::error::{Error, Result};
+use crate::store::{Series, Store, Tx};
+
+/// Default series of invoices.
+pub const INVOICE_SERIES: &str = "invoices";
+/// Default series of credit notes.
+pub const CREDIT_NOTE_SERIES: &str = "credit-notes";
+
+/// Which front end asked; recorded with every event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// The library used directly.
+    Api,
+    /// The command line.
+    Cli,
+    /// An MCP client.
+    Mcp,
+    /// Plain HTTP routes.
+    Http,
+}
+
+impl Source {
+    /// The name stored in events.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Api => "api",
+            Source::Cli => "cli",
+            Source::Mcp => "mcp",
+            Source::Http => "http",
+        }
+    }
+}
+
+/// A document named by id (digits) or by number (anything else).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DocumentKey {
+    /// The document id.
+    Id(i64),
+    /// The document number, e.g. `2026-0001`.
+    Number(String),
+}
+
+impl DocumentKey {
+    /// Digits are an id, anything else a number.
+    pub fn parse(text: &str) -> Result<Self> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(Error::validation("id", "give a document id or number"));
+        }
+        match text.parse::<i64>() {
+            Ok(id) if id > 0 => Ok(DocumentKey::Id(id)),
+            _ => Ok(DocumentKey::Number(text.to_string())),
+        }
+    }
+}
+
+/// What the next number of a series would be.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NumberPreview {
+    /// The series.
+    pub series: String,
+    /// The number the next finalization would get.
+    pub number: String,
+    /// Its counter.
+    pub counter: u64,
+    /// The issue date assumed.
+    pub issue_date: NaiveDate,
+}
+
+/// The invoice engine over one database.
+#[derive(Clone)]
+pub struct Engine {
+    store: Store,
+    source: Source,
+}
+
+impl Engine {
+    /// Open (creating and migrating if needed) the database at `path`.
+    pub fn open(path: &Path) -> Result<Engine> {
+        Ok(Engine {
+            store: Store::open(path)?,
+            source: Source::Api,
+        })
+    }
+
+    /// The same engine, recording `source` in the events it writes.
+    pub fn with_source(&self, source: Source) -> Engine {
+        Engine {
+            store: self.store.clone(),
+            source,
+        }
+    }
+
+    /// The database file.
+    pub fn database_path(&self) -> &Path {
+        self.store.path()
+    }
+
+    fn today() -> NaiveDate {
+        chrono::Utc::now().date_naive()
+    }
+
+    /// The seller profile, if set.
+    pub fn get_seller_profile(&self) -> Result<Option<SellerProfile>> {
+        self.store.read(|tx| tx.seller_profile())
+    }
+
+    /// Set the seller profile used as the default seller of new drafts.
+    pub fn set_seller_profile(&self, profile: SellerProfile) -> Result<SellerProfile> {
+        let profile = profile.validate()?;
+        self.store.write(|tx| tx.set_seller_profile(&profile))?;
+        Ok(profile)
+    }
+
+    /// Add a customer, or replace the one with the given id.
+    pub fn upsert_customer(&self, customer: NewCustomer) -> Result<Customer> {
+        self.store.write(|tx| {
+            let id = match customer.id {
+                Some(id) => {
+                    tx.update_customer(id, &customer.party)?;
+                    id
+                }
+                None => tx.insert_customer(&customer.party)?,
+            };
+            tx.customer(id)
+        })
+    }
+
+    /// Customers by name, optionally only those whose name contains `query`.
+    pub fn list_customers(&self, query: Option<&str>, limit: Option<u32>) -> Result<Vec<Customer>> {
+        let limit = limit.unwrap_or(100);
+        if !(1..=1000).contains(&limit) {
+            return Err(Error::validation(
+                "limit",
+                format!("must be 1 to 1000, got {limit}"),
+            ));
+        }
+        self.store.read(|tx| tx.customers(query, limit))
+    }
+
+    /// An example draft in `language` that `create_invoice_draft` accepts as it is.
+    pub fn get_invoice_template(&self, language: Language) -> NewInvoice {
+        example_invoice(language)
+    }
+
+    /// Every number series.
+    pub fn list_series(&self) -> Result<Vec<Series>> {
+        self.store.read(|tx| tx.all_series())
+    }
+
+    /// Create a series or change its format and reset policy.
+    pub fn set_series(&self, series: NewSeries) -> Result<Series> {
+        let series = series.validate()?;
+        self.store.write(|tx| {
+            if let Ok(existing) = tx.series(&series.name)
+                && existing.kind != series.kind
+            {
+                return Err(Error::validation(
+                    "kind",
+                    format!(
+                        "series '{}' numbers {}s; its kind cannot change",
+                        existing.name,
+                        existing.kind.as_str()
+                    ),
+                ));
+            }
+            tx.upsert_series(&series.name, series.kind, &series.format, series.reset)?;
+            tx.series(&series.name)
+        })
+    }
+
+    /// The number the next finalization in `series` (default: invoices) on `issue_date`
+    /// (default: today) would get. Consumes nothing.
+    pub fn preview_next_number(
+        &self,
+        series: Option<&str>,
+        issue_date: Option<NaiveDate>,
+    ) -> Result<NumberPreview> {
+        let name = series.unwrap_or(INVOICE_SERIES);
+        let issue_date = issue_date.unwrap_or_else(Self::today);
+        self.store.read(|tx| {
+            let series = tx.series(name)?;
+            let (number, counter) = tx.preview_number(&series, issue_date)?;
+            Ok(NumberPreview {
+                series: series.name,
+                number,
+                counter,
+                issue_date,
+            })
+        })
+    }
+}
+
+/// Look up a series and check it numbers documents of `kind`.
+fn series_for(tx: &Tx<'_>, name: &str, kind: DocumentKind) -> Result<Series> {
+    let series = tx.series(name)?;
+    if series.kind != kind {
+        return Err(Error::validation(
+            "series",
+            format!(
+                "series '{name}' numbers {}s, not {}s",
+                series.kind.as_str(),
+                kind.as_str()
+            ),
+        ));
+    }
+    Ok(series)
+}
+
+/// Resolve a document key to an id inside a transaction.
+fn resolve(tx: &Tx<'_>, key: &DocumentKey) -> Result<i64> {
+    match key {
+        DocumentKey::Id(id) => Ok(*id),
+        DocumentKey::Number(number) => tx
+            .document_id_by_number(number)?
+            .ok_or_else(|| Error::not_found(format!("no document with number '{number}'"))),
+    }
+}

@@ -1,0 +1,254 @@
+//! Engine verbs that move a document through its lifecycle: finalize (the gapless numbering
+//! step), pay, void, mark uncollectible, and credit notes.
+
+use chrono::Days;
+use rust_decimal::Decimal;
+use serde_json::json;
+
+use super::drafts::validate_draft;
+use super::{CREDIT_NOTE_SERIES, DocumentKey, Engine, resolve, series_for};
+use crate::domain::credit_note::NewCreditNote;
+use crate::domain::document::{Document, DocumentKind};
+use crate::domain::lifecycle::{Status, Verb};
+use crate::domain::money::Currency;
+use crate::domain::payment::NewPayment;
+use crate::error::{Error, Result};
+use crate::store::{NewDocumentRow, PaymentRow, Tx};
+
+impl Engine {
+    /// Finalize a draft: fill the seller, issue and due date from the profile where the draft
+    /// has none, check it is complete, assign the next number of its series and make it open, all
+    /// in one transaction. A finalized credit note reduces its invoice's amount due.
+    pub fn finalize_invoice(&self, id: i64) -> Result<Document> {
+        self.store.write(|tx| {
+            let document = tx.document(id)?;
+            Verb::Finalize.check(document.status)?;
+            let mut content = document.content.clone();
+            let profile = tx.seller_profile()?;
+            if content.seller.is_none() {
+                content.seller = profile.as_ref().map(|p| p.party.clone());
+            }
+            if let Some(profile) = &profile {
+                content.payment = content.payment.clone().or(&profile.payment);
+            }
+            let issue_date = *content.issue_date.get_or_insert_with(Self::today);
+            if content.due_date.is_none() && document.kind == DocumentKind::Invoice {
+                let days = profile.as_ref().map_or(14, |p| p.payment_days);
+                content.due_date = issue_date.checked_add_days(Days::new(days.into()));
+            }
+            if let Some(due) = content.due_date
+                && due < issue_date
+            {
+                return Err(Error::validation(
+                    "due_date",
+                    format!("must not be before the issue date {issue_date}, got {due}"),
+                ));
+            }
+            content.check_finalizable()?;
+            let series = series_for(tx, &content.series, document.kind)?;
+            if let Some(invoice) = &document.corrects {
+                check_creditable(tx, invoice.id, id, content.totals.total_gross)?;
+            }
+            let number = tx.assign_number(&series, issue_date)?;
+            if content != document.content {
+                tx.update_draft(id, &content, false)?;
+            }
+            tx.mark_finalized(id, &number)?;
+            tx.append_event(
+                id,
+                Verb::Finalize,
+                self.source.as_str(),
+                None,
+                Some(&json!({ "number": number })),
+            )?;
+            if let Some(invoice) = &document.corrects {
+                self.apply_credit(tx, invoice.id, id, &number, content.totals.total_gross)?;
+            }
+            tx.document(id)
+        })
+    }
+
+    /// Book a finalized credit note against its invoice: the invoice's credited amount grows, an
+    /// invoice with nothing left to pay becomes paid, and the part of the credit that exceeds
+    /// what was still due stays open on the credit note as a refund owed.
+    fn apply_credit(
+        &self,
+        tx: &Tx<'_>,
+        invoice_id: i64,
+        credit_note_id: i64,
+        number: &str,
+        amount: Decimal,
+    ) -> Result<()> {
+        let invoice = tx.document(invoice_id)?;
+        let due_before = invoice.amount_due;
+        let settled = amount.min(due_before);
+        tx.set_credited(invoice_id, invoice.amount_credited + amount)?;
+        tx.set_credited(credit_note_id, settled)?;
+        let invoice_paid =
+            settled == due_before && matches!(invoice.status, Status::Open | Status::Uncollectible);
+        if invoice_paid {
+            tx.set_status(invoice_id, Status::Paid)?;
+        }
+        tx.append_event(
+            invoice_id,
+            Verb::Credit,
+            self.source.as_str(),
+            None,
+            Some(&json!({
+                "credit_note": number,
+                "amount": amount.to_string(),
+                "status": if invoice_paid { Status::Paid } else { invoice.status },
+            })),
+        )?;
+        if settled == amount {
+            tx.set_status(credit_note_id, Status::Paid)?;
+        }
+        Ok(())
+    }
+
+    /// Record a payment on an open or uncollectible document; paying the full amount due makes
+    /// it paid. Overpayment is refused. On a credit note, a payment is the refund paid out.
+    pub fn record_payment(&self, id: i64, payment: NewPayment) -> Result<Document> {
+        self.store.write(|tx| {
+            let document = tx.document(id)?;
+            Verb::Pay.check(document.status)?;
+            let currency = Currency::from_code(&document.content.currency)?;
+            let payment = payment.validate(document.amount_due, currency, Self::today())?;
+            let paid = document.amount_paid + payment.amount;
+            tx.add_payment(
+                id,
+                &PaymentRow {
+                    amount: payment.amount,
+                    paid_on: payment.date,
+                    method: payment.method.as_deref(),
+                    reference: payment.reference.as_deref(),
+                },
+                paid,
+            )?;
+            let settled = payment.amount == document.amount_due;
+            if settled {
+                tx.set_status(id, Status::Paid)?;
+            }
+            tx.append_event(
+                id,
+                Verb::Pay,
+                self.source.as_str(),
+                None,
+                Some(&json!({
+                    "amount": payment.amount.to_string(),
+                    "date": payment.date,
+                    "method": payment.method,
+                    "reference": payment.reference,
+                    "amount_due": currency.rescale(document.amount_due - payment.amount).to_string(),
+                })),
+            )?;
+            tx.document(id)
+        })
+    }
+
+    /// Void an open or uncollectible document that has no payments or credits (those are
+    /// corrected with a credit note instead). It keeps its number.
+    pub fn void_invoice(&self, id: i64, reason: Option<&str>) -> Result<Document> {
+        self.store.write(|tx| {
+            let document = tx.document(id)?;
+            Verb::Void.check(document.status)?;
+            if !document.amount_paid.is_zero() || !document.amount_credited.is_zero() {
+                return Err(Error::invalid_status(format!(
+                    "document {id} has payments or credits ({} paid, {} credited); it cannot be voided, issue a credit note instead",
+                    document.amount_paid, document.amount_credited
+                )));
+            }
+            let (finalized, drafts) = tx.credit_totals(id, None)?;
+            if !(finalized + drafts).is_zero() {
+                return Err(Error::invalid_status(format!(
+                    "document {id} has credit notes; delete their drafts first"
+                )));
+            }
+            tx.set_status(id, Status::Void)?;
+            tx.append_event(id, Verb::Void, self.source.as_str(), reason, None)?;
+            tx.document(id)
+        })
+    }
+
+    /// Mark an open invoice as not expected to be paid; it can still be paid or voided.
+    pub fn mark_invoice_uncollectible(&self, id: i64, reason: Option<&str>) -> Result<Document> {
+        self.store.write(|tx| {
+            let document = tx.document(id)?;
+            Verb::MarkUncollectible.check(document.status)?;
+            tx.set_status(id, Status::Uncollectible)?;
+            tx.append_event(
+                id,
+                Verb::MarkUncollectible,
+                self.source.as_str(),
+                reason,
+                None,
+            )?;
+            tx.document(id)
+        })
+    }
+
+    /// Create a draft credit note for all or some lines of an open, paid or uncollectible
+    /// invoice. It is numbered in its own series when finalized.
+    pub fn create_credit_note(&self, request: NewCreditNote) -> Result<Document> {
+        let key = DocumentKey::parse(&request.invoice).map_err(|e| e.with_field("invoice"))?;
+        self.store.write(|tx| {
+            let invoice_id = resolve(tx, &key).map_err(|e| e.with_field("invoice"))?;
+            let invoice = tx
+                .document(invoice_id)
+                .map_err(|e| e.with_field("invoice"))?;
+            if invoice.kind != DocumentKind::Invoice {
+                return Err(Error::validation(
+                    "invoice",
+                    format!(
+                        "document {invoice_id} is a credit note; credit notes correct invoices"
+                    ),
+                ));
+            }
+            Verb::Credit.check(invoice.status)?;
+            let draft = request.to_draft(&invoice.content)?;
+            let fingerprint = draft.fingerprint();
+            let content = validate_draft(tx, draft, CREDIT_NOTE_SERIES)?;
+            series_for(tx, &content.series, DocumentKind::CreditNote)?;
+            check_creditable(tx, invoice_id, 0, content.totals.total_gross)?;
+            let id = tx.insert_document(&NewDocumentRow {
+                kind: DocumentKind::CreditNote,
+                content: &content,
+                corrects_id: Some(invoice_id),
+                idempotency_key: None,
+                fingerprint: &fingerprint,
+            })?;
+            tx.append_event(
+                id,
+                Verb::Create,
+                self.source.as_str(),
+                request.reason.as_deref(),
+                Some(&json!({ "corrects": invoice.number })),
+            )?;
+            tx.document(id)
+        })
+    }
+}
+
+/// A credit note may not take the credited total of its invoice above the invoice's gross.
+fn check_creditable(
+    tx: &Tx<'_>,
+    invoice_id: i64,
+    credit_note_id: i64,
+    amount: Decimal,
+) -> Result<()> {
+    let invoice = tx.document(invoice_id)?;
+    Verb::Credit.check(invoice.status)?;
+    let (finalized, _) = tx.credit_totals(invoice_id, Some(credit_note_id))?;
+    let left = invoice.content.totals.total_gross - finalized;
+    if amount > left {
+        return Err(Error::validation(
+            "lines",
+            format!(
+                "the credit note's total {amount} exceeds the {left} {} left to credit on invoice {}",
+                invoice.content.currency,
+                invoice.number.as_deref().unwrap_or("(draft)")
+            ),
+        ));
+    }
+    Ok(())
+}

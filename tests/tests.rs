@@ -1,0 +1,10 @@
+//! The integration tests: one binary (each extra test binary would link the whole crate again).
+//! They use real database files and run the real `invoicer` binary.
+
+mod util;
+
+mod cli;
+mod concurrency;
+mod crash;
+mod lifecycle;
+mod tamper;

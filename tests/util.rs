@@ -1,0 +1,136 @@
+//! Shared test helpers: a fresh database file in a temp directory, the real binary, and
+//! ready-made seller and draft payloads.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use invoicer::Engine;
+use invoicer::domain::document::NewInvoice;
+use invoicer::domain::party::SellerProfile;
+use serde_json::{Value, json};
+
+/// A database file of its own in a temporary directory, removed when dropped.
+pub struct TestDb {
+    pub dir: tempfile::TempDir,
+    pub path: PathBuf,
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("invoicer.db");
+        TestDb { dir, path }
+    }
+
+    /// An engine on this file, with the seller profile set.
+    pub fn engine(&self) -> Engine {
+        let engine = Engine::open(&self.path).expect("open database");
+        engine.set_seller_profile(seller()).expect("set seller");
+        engine
+    }
+
+    /// Run the real binary on this database.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        self.cli_with_stdin(args, "")
+    }
+
+    /// Run the real binary with `stdin` as standard input.
+    pub fn cli_with_stdin(&self, args: &[&str], stdin: &str) -> Output {
+        run_binary(&self.path, args, stdin)
+    }
+
+    /// A raw SQLite connection, as an operator with the sqlite3 shell would have.
+    pub fn raw(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(&self.path).expect("raw connection")
+    }
+}
+
+pub fn binary() -> &'static str {
+    env!("CARGO_BIN_EXE_invoicer")
+}
+
+pub fn run_binary(db: &Path, args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(binary())
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("INVOICER_DB")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start invoicer");
+    if let Some(mut pipe) = child.stdin.take() {
+        pipe.write_all(stdin.as_bytes()).expect("write stdin");
+    }
+    child.wait_with_output().expect("wait for invoicer")
+}
+
+/// Parse a successful run's stdout as JSON, failing with its stderr otherwise.
+pub fn json_out(output: &Output) -> Value {
+    assert!(
+        output.status.success(),
+        "invoicer failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("stdout is JSON")
+}
+
+pub fn seller_json() -> Value {
+    json!({
+        "party": {
+            "name": "Muster Consulting",
+            "address_lines": ["Lindenweg 3"],
+            "postcode": "10115",
+            "city": "Berlin",
+            "country_code": "DE",
+            "vat_id": "DE811234567"
+        },
+        "payment": {"iban": "DE89 3704 0044 0532 0130 00", "bic": "COBADEFFXXX"},
+        "language": "de",
+        "payment_days": 30
+    })
+}
+
+pub fn seller() -> SellerProfile {
+    serde_json::from_value(seller_json()).expect("seller profile")
+}
+
+/// A draft payload: one line of `price` at 19 %.
+pub fn draft_json(price: &str) -> Value {
+    json!({
+        "buyer": {"name": "Kunde GmbH", "address_lines": ["Hauptstr. 1"], "postcode": "80331",
+                  "city": "München", "country_code": "DE", "vat_id": "DE123456789"},
+        "issue_date": "2026-11-21",
+        "lines": [{"description": "Beratung", "quantity": "1", "unit_price": price, "vat_rate": "19"}]
+    })
+}
+
+pub fn draft(price: &str) -> NewInvoice {
+    serde_json::from_value(draft_json(price)).expect("draft")
+}
+
+/// The counter part of a number like `2026-0042`.
+pub fn counter_of(number: &str) -> u64 {
+    number
+        .rsplit('-')
+        .next()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("no counter in {number}"))
+}
+
+/// Numbers of every finalized document, read with a raw connection.
+pub fn finalized_counters(db: &TestDb) -> Vec<u64> {
+    let conn = db.raw();
+    let mut stmt = conn
+        .prepare("SELECT number FROM documents WHERE number IS NOT NULL AND kind = 'invoice'")
+        .expect("prepare");
+    let mut counters: Vec<u64> = stmt
+        .query_map([], |row| row.get::<_, String>(0))
+        .expect("query")
+        .map(|n| counter_of(&n.expect("row")))
+        .collect();
+    counters.sort_unstable();
+    counters
+}
