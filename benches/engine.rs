@@ -1,1 +1,218 @@
-fn main() {}
+//! Engine benchmarks on real, durable SQLite files (WAL, synchronous=FULL):
+//! - `finalize/durable`: finalizations per second on one writer;
+//! - `create_draft/stored_N`: the cost of one more draft with 1k and 100k invoices stored;
+//! - `list/*`: a filtered page of 50 out of 100k invoices.
+//!
+//! The 100k fixture is built once through the engine and cached in the target directory;
+//! each run works on a copy. Under `cargo test` (no `--bench`) sizes shrink so the smoke run
+//! stays quick.
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use invoicer::Engine;
+use invoicer::domain::document::NewInvoice;
+use invoicer::domain::lifecycle::Status;
+use invoicer::domain::listing::ListFilter;
+use invoicer::domain::party::{NewCustomer, SellerProfile};
+use serde_json::json;
+
+const CUSTOMERS: i64 = 200;
+
+fn full_run() -> bool {
+    std::env::args().any(|a| a == "--bench")
+}
+
+fn large() -> usize {
+    if full_run() { 100_000 } else { 2_000 }
+}
+
+fn small() -> usize {
+    if full_run() { 1_000 } else { 200 }
+}
+
+fn seller() -> SellerProfile {
+    serde_json::from_value(json!({
+        "party": {"name": "Bench GmbH", "address_lines": ["Weg 1"], "postcode": "10115",
+                  "city": "Berlin", "country_code": "DE", "vat_id": "DE811234567"},
+        "payment": {"iban": "DE89370400440532013000"}
+    }))
+    .expect("seller")
+}
+
+fn draft(i: usize) -> NewInvoice {
+    serde_json::from_value(json!({
+        "customer_id": (i as i64 % CUSTOMERS) + 1,
+        "issue_date": "2026-01-02",
+        "due_date": "2026-01-16",
+        "lines": [
+            {"description": format!("Consulting {i}"), "quantity": "8", "unit_code": "HUR",
+             "unit_price": "120.00", "vat_rate": "19"},
+            {"description": "Travel", "quantity": "1", "unit_price": "80.00", "vat_rate": "7"}
+        ]
+    }))
+    .expect("draft")
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target"))
+        .join("bench-fixtures")
+}
+
+/// A database with `n` invoices (one in four finalized and overdue), built once and cached.
+fn fixture(n: usize) -> PathBuf {
+    let dir = target_dir();
+    std::fs::create_dir_all(&dir).expect("fixture dir");
+    let path = dir.join(format!("engine-{n}.db"));
+    if path.exists() {
+        return path;
+    }
+    let building = dir.join(format!("engine-{n}.building.db"));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", building.display()));
+    }
+    let engine = Engine::open(&building).expect("open fixture");
+    engine.set_seller_profile(seller()).expect("seller");
+    for c in 0..CUSTOMERS {
+        let customer =
+            NewCustomer::from_json(json!({"name": format!("Kunde {c}"), "country_code": "DE"}))
+                .expect("customer");
+        engine.upsert_customer(customer).expect("add customer");
+    }
+    let started = Instant::now();
+    for i in 0..n {
+        let doc = engine.create_invoice_draft(draft(i)).expect("create");
+        if i % 4 == 0 {
+            engine.finalize_invoice(doc.id).expect("finalize");
+        }
+    }
+    eprintln!("built {n}-invoice fixture in {:.1?}", started.elapsed());
+    drop(engine);
+    checkpoint_copy(&building, &path);
+    path
+}
+
+/// Copy a database file after folding its WAL in, by opening and closing it.
+fn checkpoint_copy(from: &Path, to: &Path) {
+    drop(Engine::open(from).expect("reopen"));
+    let conn = rusqlite::Connection::open(from).expect("raw open");
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .expect("checkpoint");
+    drop(conn);
+    std::fs::copy(from, to).expect("copy fixture");
+}
+
+/// A private working copy of a fixture.
+fn working_copy(fixture: &Path) -> (tempfile::TempDir, Engine) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("bench.db");
+    std::fs::copy(fixture, &path).expect("copy");
+    let engine = Engine::open(&path).expect("open copy");
+    (dir, engine)
+}
+
+fn finalize(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine = Engine::open(&dir.path().join("finalize.db")).expect("open");
+    engine.set_seller_profile(seller()).expect("seller");
+    for c in 0..CUSTOMERS {
+        let customer =
+            NewCustomer::from_json(json!({"name": format!("Kunde {c}"), "country_code": "DE"}))
+                .expect("customer");
+        engine.upsert_customer(customer).expect("add customer");
+    }
+    let mut group = c.benchmark_group("finalize");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("durable", |b| {
+        b.iter_custom(|iters| {
+            let ids: Vec<i64> = (0..iters as usize)
+                .map(|i| engine.create_invoice_draft(draft(i)).expect("create").id)
+                .collect();
+            let started = Instant::now();
+            for id in ids {
+                black_box(engine.finalize_invoice(id).expect("finalize"));
+            }
+            started.elapsed()
+        })
+    });
+    group.finish();
+}
+
+fn create_draft(c: &mut Criterion) {
+    let mut group = c.benchmark_group("create_draft");
+    for n in [small(), large()] {
+        let (_dir, engine) = working_copy(&fixture(n));
+        let mut i = n;
+        group.bench_function(format!("stored_{n}"), |b| {
+            b.iter(|| {
+                i += 1;
+                black_box(engine.create_invoice_draft(draft(i)).expect("create"))
+            })
+        });
+    }
+    group.finish();
+}
+
+fn list(c: &mut Criterion) {
+    let n = large();
+    let (_dir, engine) = working_copy(&fixture(n));
+    let mut group = c.benchmark_group(format!("list_50_of_{n}"));
+    let filters = [
+        (
+            "status_open",
+            ListFilter {
+                status: Some(Status::Open),
+                limit: Some(50),
+                ..ListFilter::default()
+            },
+        ),
+        (
+            "customer",
+            ListFilter {
+                customer_id: Some(42),
+                limit: Some(50),
+                ..ListFilter::default()
+            },
+        ),
+        (
+            "overdue",
+            ListFilter {
+                overdue: true,
+                limit: Some(50),
+                ..ListFilter::default()
+            },
+        ),
+        (
+            "query_buyer",
+            ListFilter {
+                query: Some("Kunde 17".into()),
+                limit: Some(50),
+                ..ListFilter::default()
+            },
+        ),
+    ];
+    for (name, filter) in filters {
+        let page = engine.list_invoices(&filter).expect("list");
+        let expected = if full_run() { 50 } else { 1 };
+        assert!(
+            page.items.len() >= expected,
+            "{name}: {} rows",
+            page.items.len()
+        );
+        group.bench_function(name, |b| {
+            b.iter(|| black_box(engine.list_invoices(&filter).expect("list")))
+        });
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().measurement_time(Duration::from_secs(5)).sample_size(50);
+    targets = finalize, create_draft, list
+}
+criterion_main!(benches);

@@ -195,3 +195,34 @@ fn database_defaults_to_invoicer_db_and_honours_the_env_var() {
     assert!(run(&[("INVOICER_DB", &other)]).status.success());
     assert!(other.exists());
 }
+
+#[test]
+fn demo_uses_its_own_series_and_keeps_an_existing_seller() {
+    let db = TestDb::new();
+    json_out(&db.cli_with_stdin(
+        &["seller", "set", "--file", "-"],
+        &seller_json().to_string(),
+    ));
+    let demo = json_out(&db.cli(&["demo"]));
+    let documents = demo["documents"].as_array().expect("documents");
+    assert_eq!(documents.len(), 6);
+    assert!(
+        documents
+            .iter()
+            .all(|d| d["number"].as_str().is_some_and(|n| n.starts_with("DEMO-")))
+    );
+    assert!(documents.iter().any(|d| d["status"] == "paid"));
+    let seller = json_out(&db.cli(&["seller", "show"]));
+    assert_eq!(
+        seller["party"]["name"], "Muster Consulting",
+        "an existing profile is kept"
+    );
+    let next = json_out(&db.cli(&["invoice", "next-number"]));
+    assert_eq!(next["counter"], 1, "real series are untouched");
+    let again = json_out(&db.cli(&["demo"]));
+    let number = again["documents"][0]["number"].as_str().unwrap_or_default();
+    assert!(
+        number.starts_with("DEMO-") && number.ends_with("-0006"),
+        "{number}"
+    );
+}

@@ -308,6 +308,7 @@ fn credit_notes_reduce_the_amount_due_and_have_their_own_series() {
                 quantity: Some(dec!(1)),
             }]),
             reason: Some("one unit returned".into()),
+            issue_date: Some("2026-11-22".parse().unwrap()),
             ..NewCreditNote::default()
         })
         .unwrap();
@@ -356,6 +357,7 @@ fn credit_notes_reduce_the_amount_due_and_have_their_own_series() {
                 position: 1,
                 quantity: None,
             }]),
+            issue_date: Some("2026-11-23".parse().unwrap()),
             ..NewCreditNote::default()
         })
         .unwrap();
@@ -370,17 +372,10 @@ fn credit_notes_reduce_the_amount_due_and_have_their_own_series() {
         .record_payment(rest.id, NewPayment::default())
         .unwrap();
     assert_eq!(rest.status, Status::Paid, "refund paid out");
-    assert_eq!(
-        engine
-            .preview_next_number(Some("credit-notes"), None)
-            .unwrap()
-            .number,
-        "CN-2026-0003"
-    );
-    assert_eq!(
-        engine.preview_next_number(None, None).unwrap().number,
-        "2026-0002"
-    );
+    let day = Some("2026-11-30".parse().unwrap());
+    let preview = |series| engine.preview_next_number(series, day).unwrap().number;
+    assert_eq!(preview(Some("credit-notes")), "CN-2026-0003");
+    assert_eq!(preview(None), "2026-0002");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! makes one [`Engine`] call and prints the result as JSON on stdout, so it can be scripted.
 
 mod customer;
+mod demo;
 mod invoice;
 mod seller;
 mod series;
@@ -48,6 +49,9 @@ pub enum Command {
     /// Number series.
     #[command(subcommand)]
     Series(series::SeriesCommand),
+    /// Fill the database with a sample seller, customers and finalized invoices (own `demo`
+    /// series, so real numbers are untouched) and print what was made.
+    Demo,
 }
 
 /// Run a parsed command line.
@@ -58,6 +62,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Seller(command) => seller::run(&engine, command),
         Command::Customer(command) => customer::run(&engine, command),
         Command::Series(command) => series::run(&engine, command),
+        Command::Demo => demo::run(&engine),
     }
 }
 

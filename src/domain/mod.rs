@@ -11,6 +11,7 @@ pub mod numbering;
 pub mod party;
 pub mod patch;
 pub mod payment;
+pub mod sample;
 pub mod template;
 pub mod text;
 pub mod totals;

@@ -1,0 +1,90 @@
+//! `invoicer demo`: the newcomer's first look. Fills the database with a sample seller (only if
+//! none is set), customers and invoices, finalizes them in the `demo` series (so real series
+//! keep their numbers), pays one, credits one, and prints a summary.
+
+use serde_json::json;
+
+use super::print_json;
+use crate::domain::credit_note::{CreditLine, NewCreditNote};
+use crate::domain::document::DocumentKind;
+use crate::domain::numbering::{NewSeries, ResetPolicy};
+use crate::domain::party::NewCustomer;
+use crate::domain::payment::NewPayment;
+use crate::domain::sample;
+use crate::engine::Engine;
+use crate::error::Result;
+
+pub(super) fn run(engine: &Engine) -> Result<()> {
+    if engine.get_seller_profile()?.is_none() {
+        engine.set_seller_profile(sample::seller()?)?;
+    }
+    for (name, kind, format) in [
+        (
+            sample::DEMO_SERIES,
+            DocumentKind::Invoice,
+            "DEMO-{YYYY}-{counter:04}",
+        ),
+        (
+            sample::DEMO_CREDIT_NOTE_SERIES,
+            DocumentKind::CreditNote,
+            "DEMO-CN-{YYYY}-{counter:04}",
+        ),
+    ] {
+        engine.set_series(NewSeries {
+            name: name.into(),
+            kind,
+            format: format.into(),
+            reset: ResetPolicy::Yearly,
+        })?;
+    }
+    let mut customer_ids = Vec::new();
+    for party in sample::customers()? {
+        let customer = engine.upsert_customer(NewCustomer { id: None, party })?;
+        customer_ids.push(customer.id);
+    }
+    let mut summary = Vec::new();
+    let mut first = None;
+    for (title, draft) in sample::invoices(&customer_ids)? {
+        let draft = engine.create_invoice_draft(draft)?;
+        let invoice = engine.finalize_invoice(draft.id)?;
+        first.get_or_insert(invoice.id);
+        summary.push((title, invoice));
+    }
+    if let Some(id) = first {
+        engine.record_payment(id, NewPayment::default())?;
+        let paid = engine.get_invoice(&crate::engine::DocumentKey::Id(id))?;
+        let credit = engine.create_credit_note(NewCreditNote {
+            invoice: id.to_string(),
+            lines: Some(vec![CreditLine {
+                position: 3,
+                quantity: Some(1.into()),
+            }]),
+            reason: Some("Ein Fachbuch zurückgegeben".into()),
+            series: Some(sample::DEMO_CREDIT_NOTE_SERIES.into()),
+            ..NewCreditNote::default()
+        })?;
+        let credit = engine.finalize_invoice(credit.id)?;
+        summary[0].1 = paid;
+        summary.push(("credit note for one returned book", credit));
+    }
+    let rows: Vec<_> = summary
+        .iter()
+        .map(|(title, doc)| {
+            json!({
+                "id": doc.id,
+                "number": doc.number,
+                "what": title,
+                "buyer": doc.content.buyer.name,
+                "status": doc.status,
+                "total_gross": doc.content.totals.total_gross,
+                "amount_due": doc.amount_due,
+                "currency": doc.content.currency,
+            })
+        })
+        .collect();
+    print_json(&json!({
+        "database": engine.database_path(),
+        "documents": rows,
+        "next": "invoicer invoice show <number>, invoicer invoice list, invoicer invoice history <number>"
+    }))
+}
