@@ -56,6 +56,17 @@ fn draft(i: usize) -> NewInvoice {
     .expect("draft")
 }
 
+/// The seller profile and the customers every bench database has.
+fn add_customers(engine: &Engine) {
+    engine.set_seller_profile(seller()).expect("seller");
+    for c in 0..CUSTOMERS {
+        let customer =
+            NewCustomer::from_json(json!({"name": format!("Kunde {c}"), "country_code": "DE"}))
+                .expect("customer");
+        engine.upsert_customer(customer).expect("add customer");
+    }
+}
+
 fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -76,13 +87,7 @@ fn fixture(n: usize) -> PathBuf {
         let _ = std::fs::remove_file(format!("{}{suffix}", building.display()));
     }
     let engine = Engine::open(&building).expect("open fixture");
-    engine.set_seller_profile(seller()).expect("seller");
-    for c in 0..CUSTOMERS {
-        let customer =
-            NewCustomer::from_json(json!({"name": format!("Kunde {c}"), "country_code": "DE"}))
-                .expect("customer");
-        engine.upsert_customer(customer).expect("add customer");
-    }
+    add_customers(&engine);
     let started = Instant::now();
     for i in 0..n {
         let doc = engine.create_invoice_draft(draft(i)).expect("create");
@@ -118,13 +123,7 @@ fn working_copy(fixture: &Path) -> (tempfile::TempDir, Engine) {
 fn finalize(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let engine = Engine::open(&dir.path().join("finalize.db")).expect("open");
-    engine.set_seller_profile(seller()).expect("seller");
-    for c in 0..CUSTOMERS {
-        let customer =
-            NewCustomer::from_json(json!({"name": format!("Kunde {c}"), "country_code": "DE"}))
-                .expect("customer");
-        engine.upsert_customer(customer).expect("add customer");
-    }
+    add_customers(&engine);
     let mut group = c.benchmark_group("finalize");
     group.throughput(Throughput::Elements(1));
     group.bench_function("durable", |b| {

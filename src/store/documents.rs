@@ -84,6 +84,34 @@ pub struct PaymentRow<'a> {
     pub reference: Option<&'a str>,
 }
 
+/// The columns a draft's content fills, in the order `?1`..`?14` of the insert and update
+/// statements: series, currency, language, issue_date, due_date, customer_id, buyer_name,
+/// header, vat_breakdown, total_net, total_vat, total_gross, external_id, updated_at.
+fn content_values(content: &DocumentContent) -> rusqlite::Result<[Value; 14]> {
+    let text = |s: &str| Value::Text(s.to_string());
+    let date = |d: Option<NaiveDate>| d.map_or(Value::Null, |d| Value::Text(d.to_string()));
+    let json = |v: Result<String>| {
+        v.map(Value::Text)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+    };
+    Ok([
+        text(&content.series),
+        text(&content.currency),
+        text(content.language.as_str()),
+        date(content.issue_date),
+        date(content.due_date),
+        content.customer_id.map_or(Value::Null, Value::Integer),
+        text(&content.buyer.name),
+        json(to_json(&Header::of(content)))?,
+        json(to_json(&content.totals.vat_breakdown))?,
+        text(&content.totals.total_net.to_string()),
+        text(&content.totals.total_vat.to_string()),
+        text(&content.totals.total_gross.to_string()),
+        content.external_id.as_deref().map_or(Value::Null, text),
+        Value::Text(now()),
+    ])
+}
+
 const DOCUMENT_COLUMNS: &str = "id, kind, status, series, number, currency, language, issue_date,
     due_date, customer_id, header, vat_breakdown, total_net, total_vat, total_gross, amount_paid,
     amount_credited, corrects_id, external_id, created_at, updated_at, finalized_at";
@@ -122,44 +150,30 @@ fn required(value: &Option<String>, column: &str) -> Result<String> {
 impl Tx<'_> {
     /// Insert a draft with its lines; returns its id.
     pub fn insert_document(&self, row: &NewDocumentRow<'_>) -> Result<i64> {
-        let content = row.content;
-        let at = now();
-        let header = to_json(&Header::of(content))?;
-        let breakdown = to_json(&content.totals.vat_breakdown)?;
+        let extra = [
+            Value::Text(row.kind.as_str().into()),
+            row.corrects_id.map_or(Value::Null, Value::Integer),
+            row.idempotency_key
+                .map_or(Value::Null, |k| Value::Text(k.into())),
+            Value::Text(row.fingerprint.into()),
+        ];
         self.conn
             .prepare_cached(
-                "INSERT INTO documents (kind, status, series, currency, language, issue_date,
-                     due_date, customer_id, buyer_name, header, vat_breakdown, total_net, total_vat,
-                     total_gross, corrects_id, external_id, idempotency_key, request_fingerprint,
-                     created_at, updated_at)
-                 VALUES (?1, 'draft', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                     ?16, ?17, ?18, ?18)",
+                "INSERT INTO documents (series, currency, language, issue_date, due_date,
+                     customer_id, buyer_name, header, vat_breakdown, total_net, total_vat,
+                     total_gross, external_id, updated_at, created_at, status,
+                     kind, corrects_id, idempotency_key, request_fingerprint)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, 'draft',
+                     ?15, ?16, ?17, ?18)",
             )
             .and_then(|mut stmt| {
-                stmt.execute(rusqlite::params![
-                    row.kind.as_str(),
-                    content.series,
-                    content.currency,
-                    content.language.as_str(),
-                    content.issue_date.map(|d| d.to_string()),
-                    content.due_date.map(|d| d.to_string()),
-                    content.customer_id,
-                    content.buyer.name,
-                    header,
-                    breakdown,
-                    content.totals.total_net.to_string(),
-                    content.totals.total_vat.to_string(),
-                    content.totals.total_gross.to_string(),
-                    row.corrects_id,
-                    content.external_id,
-                    row.idempotency_key,
-                    row.fingerprint,
-                    at,
-                ])
+                stmt.execute(rusqlite::params_from_iter(
+                    content_values(row.content)?.into_iter().chain(extra),
+                ))
             })
             .map_err(sql_error)?;
         let id = self.conn.last_insert_rowid();
-        self.insert_lines(id, &content.lines)?;
+        self.insert_lines(id, &row.content.lines)?;
         Ok(id)
     }
 
@@ -195,35 +209,21 @@ impl Tx<'_> {
 
     /// Replace a draft's header and totals; with `lines` also its lines.
     pub fn update_draft(&self, id: i64, content: &DocumentContent, lines: bool) -> Result<()> {
-        let header = to_json(&Header::of(content))?;
-        let breakdown = to_json(&content.totals.vat_breakdown)?;
         let changed = self
             .conn
             .prepare_cached(
-                "UPDATE documents SET series = ?2, currency = ?3, language = ?4, issue_date = ?5,
-                     due_date = ?6, customer_id = ?7, buyer_name = ?8, header = ?9,
-                     vat_breakdown = ?10, total_net = ?11, total_vat = ?12, total_gross = ?13,
-                     external_id = ?14, updated_at = ?15
-                 WHERE id = ?1 AND status = 'draft'",
+                "UPDATE documents SET series = ?1, currency = ?2, language = ?3, issue_date = ?4,
+                     due_date = ?5, customer_id = ?6, buyer_name = ?7, header = ?8,
+                     vat_breakdown = ?9, total_net = ?10, total_vat = ?11, total_gross = ?12,
+                     external_id = ?13, updated_at = ?14
+                 WHERE id = ?15 AND status = 'draft'",
             )
             .and_then(|mut stmt| {
-                stmt.execute(rusqlite::params![
-                    id,
-                    content.series,
-                    content.currency,
-                    content.language.as_str(),
-                    content.issue_date.map(|d| d.to_string()),
-                    content.due_date.map(|d| d.to_string()),
-                    content.customer_id,
-                    content.buyer.name,
-                    header,
-                    breakdown,
-                    content.totals.total_net.to_string(),
-                    content.totals.total_vat.to_string(),
-                    content.totals.total_gross.to_string(),
-                    content.external_id,
-                    now(),
-                ])
+                stmt.execute(rusqlite::params_from_iter(
+                    content_values(content)?
+                        .into_iter()
+                        .chain([Value::Integer(id)]),
+                ))
             })
             .map_err(sql_error)?;
         if changed != 1 {
