@@ -97,18 +97,20 @@ fn fixture(n: usize) -> PathBuf {
     }
     eprintln!("built {n}-invoice fixture in {:.1?}", started.elapsed());
     drop(engine);
-    checkpoint_copy(&building, &path);
+    move_into_place(&building, &path);
     path
 }
 
-/// Copy a database file after folding its WAL in, by opening and closing it.
-fn checkpoint_copy(from: &Path, to: &Path) {
-    drop(Engine::open(from).expect("reopen"));
+/// Move a finished database into place after folding its WAL in.
+fn move_into_place(from: &Path, to: &Path) {
     let conn = rusqlite::Connection::open(from).expect("raw open");
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
         .expect("checkpoint");
     drop(conn);
-    std::fs::copy(from, to).expect("copy fixture");
+    std::fs::rename(from, to).expect("move fixture into place");
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", from.display()));
+    }
 }
 
 /// A private working copy of a fixture.

@@ -72,11 +72,21 @@ impl fmt::Display for Error {
     }
 }
 
+/// Longest message kept: messages quote input, and input can be huge.
+const MAX_MESSAGE_CHARS: usize = 1000;
+
+fn bounded(message: String) -> String {
+    match message.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((cut, _)) => format!("{}…", &message[..cut]),
+        None => message,
+    }
+}
+
 impl Error {
     fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Error {
             code,
-            message: message.into(),
+            message: bounded(message.into()),
             field: None,
         }
     }
@@ -84,7 +94,7 @@ impl Error {
     /// A rule about `field` was broken.
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
         Error {
-            field: Some(field.into()),
+            field: Some(bounded(field.into())),
             ..Error::new(ErrorCode::ValidationError, message)
         }
     }
@@ -151,4 +161,28 @@ pub fn from_json_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
     let value: serde_json::Value = serde_json::from_str(text)
         .map_err(|err| Error::validation("input", format!("malformed JSON: {err}")))?;
     from_json_value(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn huge_input_quoted_in_a_message_is_cut() {
+        let err = Error::validation(
+            "currency",
+            format!("'{}' is not a code", "X".repeat(10_000_000)),
+        );
+        assert!(err.message.chars().count() <= MAX_MESSAGE_CHARS + 1);
+        assert!(err.message.ends_with('…'));
+    }
+
+    #[test]
+    fn display_names_code_field_and_rule() {
+        let err = Error::validation("lines[0].quantity", "must be greater than 0");
+        assert_eq!(
+            err.to_string(),
+            "VALIDATION_ERROR: lines[0].quantity: must be greater than 0"
+        );
+    }
 }

@@ -10,7 +10,8 @@ fn main() -> ExitCode {
     match invoicer::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err}");
+            // One line, whatever the message quotes.
+            eprintln!("error: {}", err.to_string().replace(['\n', '\r'], " "));
             ExitCode::from(invoicer::cli::exit_code(err.code))
         }
     }
