@@ -156,13 +156,6 @@ pub fn from_json_value<T: serde::de::DeserializeOwned>(value: serde_json::Value)
     })
 }
 
-/// Parse JSON text into `T`, like [`from_json_value`], also reporting malformed JSON.
-pub fn from_json_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
-    let value: serde_json::Value = serde_json::from_str(text)
-        .map_err(|err| Error::validation("input", format!("malformed JSON: {err}")))?;
-    from_json_value(value)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

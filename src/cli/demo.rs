@@ -43,18 +43,15 @@ pub(super) fn run(engine: &Engine) -> Result<()> {
         customer_ids.push(customer.id);
     }
     let mut summary = Vec::new();
-    let mut first = None;
     for (title, draft) in sample::invoices(&customer_ids)? {
         let draft = engine.create_invoice_draft(draft)?;
-        let invoice = engine.finalize_invoice(draft.id)?;
-        first.get_or_insert(invoice.id);
-        summary.push((title, invoice));
+        summary.push((title, engine.finalize_invoice(draft.id)?));
     }
-    if let Some(id) = first {
-        engine.record_payment(id, NewPayment::default())?;
-        let paid = engine.get_invoice(&crate::engine::DocumentKey::Id(id))?;
+    // Pay the first invoice in full, then credit one returned book on it.
+    if let Some((_, first)) = summary.first_mut() {
+        *first = engine.record_payment(first.id, NewPayment::default())?;
         let credit = engine.create_credit_note(NewCreditNote {
-            invoice: id.to_string(),
+            invoice: first.id.to_string(),
             lines: Some(vec![CreditLine {
                 position: 3,
                 quantity: Some(1.into()),
@@ -64,7 +61,6 @@ pub(super) fn run(engine: &Engine) -> Result<()> {
             ..NewCreditNote::default()
         })?;
         let credit = engine.finalize_invoice(credit.id)?;
-        summary[0].1 = paid;
         summary.push(("credit note for one returned book", credit));
     }
     let rows: Vec<_> = summary
