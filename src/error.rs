@@ -26,6 +26,8 @@ pub enum ErrorCode {
     Conflict,
     /// The database could not be opened, read or written.
     StorageError,
+    /// A template failed to compile or export; the message names the template line.
+    RenderError,
     /// A bug: something that should not happen did.
     Internal,
 }
@@ -39,6 +41,7 @@ impl ErrorCode {
             ErrorCode::InvalidStatus => "INVALID_STATUS",
             ErrorCode::Conflict => "CONFLICT",
             ErrorCode::StorageError => "STORAGE_ERROR",
+            ErrorCode::RenderError => "RENDER_ERROR",
             ErrorCode::Internal => "INTERNAL",
         }
     }
@@ -122,6 +125,11 @@ impl Error {
     /// An invariant was broken; this is a bug.
     pub fn internal(message: impl Into<String>) -> Self {
         Error::new(ErrorCode::Internal, message)
+    }
+
+    /// A template failed; the message carries Typst's diagnostics with positions.
+    pub fn render(message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::RenderError, message).with_field("template")
     }
 
     /// Attach (or replace) the field at fault.

@@ -5,8 +5,10 @@
 //! ```text
 //! front ends          engine                       parts
 //!  cli/        ──►   Engine (engine/)   ──┬─ store/   SQLite: pool, migrations, SQL, numbering
-//!                    one method per verb  └─ domain/  pure types and rules: money, totals,
-//!                                                     VAT, lifecycle, number formats
+//!                    one method per verb  ├─ domain/  pure types and rules: money, totals,
+//!                                         │           VAT, lifecycle, number formats
+//!                                         └─ render/  Typst world, embedded fonts and
+//!                                                     templates -> deterministic PDF
 //! ```
 //!
 //! - [`domain`] does no I/O: money ([`domain::money`]), EN 16931 totals ([`domain::totals`]),
@@ -14,6 +16,7 @@
 //!   input validation ([`domain::document`]).
 //! - [`store`] owns every line of SQL; each mutation is one `BEGIN IMMEDIATE` transaction and
 //!   SQLite triggers freeze finalized documents.
+//! - [`render`] compiles a document to PDF in process with Typst; it never touches the store.
 //! - [`engine::Engine`] is the single place that combines both; every front end calls it.
 //! - [`cli`] parses arguments, makes one engine call and prints JSON.
 //! - [`error::Error`] carries stable codes that each front end maps once.
@@ -24,6 +27,7 @@ pub mod cli;
 pub mod domain;
 pub mod engine;
 pub mod error;
+pub mod render;
 pub mod store;
 
 pub use engine::{DocumentKey, Engine, Source};

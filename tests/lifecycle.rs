@@ -28,6 +28,7 @@ fn error_codes_are_stable_api() {
         ErrorCode::InvalidStatus,
         ErrorCode::Conflict,
         ErrorCode::StorageError,
+        ErrorCode::RenderError,
         ErrorCode::Internal,
     ];
     let names: Vec<&str> = codes.iter().map(|c| c.as_str()).collect();
@@ -39,6 +40,7 @@ fn error_codes_are_stable_api() {
             "INVALID_STATUS",
             "CONFLICT",
             "STORAGE_ERROR",
+            "RENDER_ERROR",
             "INTERNAL"
         ]
     );

@@ -1,20 +1,27 @@
 //! `invoicer demo`: the newcomer's first look. Fills the database with a sample seller (only if
 //! none is set), customers and invoices, finalizes them in the `demo` series (so real series
-//! keep their numbers), pays one, credits one, and prints a summary.
+//! keep their numbers), pays one, credits one, writes every PDF to the output directory and
+//! prints a summary.
+
+use std::path::Path;
 
 use serde_json::json;
 
 use super::print_json;
+use super::render::file_stem;
 use crate::domain::credit_note::{CreditLine, NewCreditNote};
 use crate::domain::document::DocumentKind;
 use crate::domain::numbering::{NewSeries, ResetPolicy};
 use crate::domain::party::NewCustomer;
 use crate::domain::payment::NewPayment;
 use crate::domain::sample;
+use crate::engine::DocumentKey;
 use crate::engine::Engine;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
-pub(super) fn run(engine: &Engine) -> Result<()> {
+pub(super) fn run(engine: &Engine, out: &Path) -> Result<()> {
+    std::fs::create_dir_all(out)
+        .map_err(|e| Error::validation("out", format!("cannot create {}: {e}", out.display())))?;
     if engine.get_seller_profile()?.is_none() {
         engine.set_seller_profile(sample::seller()?)?;
     }
@@ -63,10 +70,15 @@ pub(super) fn run(engine: &Engine) -> Result<()> {
         let credit = engine.finalize_invoice(credit.id)?;
         summary.push(("credit note for one returned book", credit));
     }
-    let rows: Vec<_> = summary
-        .iter()
-        .map(|(title, doc)| {
-            json!({
+    let mut rows = Vec::new();
+    for (title, doc) in &summary {
+        let number = doc.number.as_deref().unwrap_or("draft");
+        let pdf = engine.render_invoice_pdf(&DocumentKey::Id(doc.id))?;
+        let file = out.join(format!("{}.pdf", file_stem(number)));
+        std::fs::write(&file, &pdf.pdf).map_err(|e| {
+            Error::validation("out", format!("cannot write {}: {e}", file.display()))
+        })?;
+        rows.push(json!({
                 "id": doc.id,
                 "number": doc.number,
                 "what": title,
@@ -75,12 +87,13 @@ pub(super) fn run(engine: &Engine) -> Result<()> {
                 "total_gross": doc.content.totals.total_gross,
                 "amount_due": doc.amount_due,
                 "currency": doc.content.currency,
-            })
-        })
-        .collect();
+                "pdf": file,
+                "pages": pdf.pages,
+        }));
+    }
     print_json(&json!({
         "database": engine.database_path(),
         "documents": rows,
-        "next": "invoicer invoice show <number>, invoicer invoice list, invoicer invoice history <number>"
+        "next": "open the PDFs, then: invoicer invoice show <number>, invoicer invoice list, invoicer render <number>"
     }))
 }

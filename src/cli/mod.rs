@@ -1,21 +1,25 @@
-//! The command line: `invoicer [--db PATH] <topic> <verb>`. The file tree is the command tree
-//! (`invoice.rs`, `seller.rs`, `customer.rs`, `series.rs`). Each command parses its input,
+//! The command line: `invoicer [--db PATH] [--template-dir DIR] <topic> <verb>`. The file tree
+//! is the command tree (`invoice.rs`, `seller.rs`, `customer.rs`, `series.rs`, `render.rs`,
+//! `demo.rs`). Each command parses its input,
 //! makes one [`Engine`] call and prints the result as JSON on stdout, so it can be scripted.
 
 mod customer;
 mod demo;
 mod invoice;
+mod render;
 mod seller;
 mod series;
 
 use std::io::Read;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 
 use crate::engine::{Engine, Source};
 use crate::error::{Error, ErrorCode, Result};
+use crate::render::{Renderer, Templates};
 
 /// invoicer: invoices in SQLite with gapless numbering and exact EN 16931 money.
 #[derive(Debug, Parser)]
@@ -29,6 +33,10 @@ pub struct Cli {
         default_value = "invoicer.db"
     )]
     pub db: PathBuf,
+    /// Render PDFs with the templates in this directory (it must hold `invoice.typ`) instead of
+    /// the embedded ones; templates can read nothing outside it.
+    #[arg(long, global = true, env = "INVOICER_TEMPLATE_DIR")]
+    pub template_dir: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -49,20 +57,31 @@ pub enum Command {
     /// Number series.
     #[command(subcommand)]
     Series(series::SeriesCommand),
+    /// Write the PDF of a document, or preview a draft payload with `--file`.
+    Render(render::RenderArgs),
     /// Fill the database with a sample seller, customers and finalized invoices (own `demo`
-    /// series, so real numbers are untouched) and print what was made.
-    Demo,
+    /// series, so real numbers are untouched), write their PDFs and print what was made.
+    Demo {
+        /// Directory for the PDFs (created if missing).
+        #[arg(long, default_value = "invoicer-demo")]
+        out: PathBuf,
+    },
 }
 
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
-    let engine = Engine::open(&cli.db)?.with_source(Source::Cli);
+    let mut engine = Engine::open(&cli.db)?.with_source(Source::Cli);
+    if let Some(dir) = &cli.template_dir {
+        let templates = Templates::directory(dir)?;
+        engine = engine.with_renderer(Arc::new(Renderer::new(templates)));
+    }
     match cli.command {
         Command::Invoice(command) => invoice::run(&engine, command),
         Command::Seller(command) => seller::run(&engine, command),
         Command::Customer(command) => customer::run(&engine, command),
         Command::Series(command) => series::run(&engine, command),
-        Command::Demo => demo::run(&engine),
+        Command::Render(args) => render::run(&engine, args),
+        Command::Demo { out } => demo::run(&engine, &out),
     }
 }
 
@@ -75,6 +94,7 @@ pub fn exit_code(code: ErrorCode) -> u8 {
         ErrorCode::Conflict => 6,
         ErrorCode::StorageError => 7,
         ErrorCode::Internal => 8,
+        ErrorCode::RenderError => 9,
     }
 }
 

@@ -102,6 +102,7 @@ pub fn invoices(customer_ids: &[i64]) -> Result<Vec<(&'static str, NewInvoice)>>
                 "customer_id": id(2),
                 "seller": {"name": "Mia Weber Grafikdesign", "address_lines": ["Kastanienallee 7"], "postcode": "10435",
                            "city": "Berlin", "country_code": "DE", "tax_number": "13/456/78901"},
+                "payment": {"iban": "DE89370400440532013000", "bic": "COBADEFFXXX", "bank_name": "Commerzbank Berlin"},
                 "lines": [line("Logo-Entwurf mit drei Varianten", "1", "LS", "680.00", "E", "0")],
                 "vat_exemption_reasons": {"E": "Gemäß § 19 UStG wird keine Umsatzsteuer berechnet."}
             }),

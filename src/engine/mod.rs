@@ -3,12 +3,15 @@
 //! everywhere; the front end only names itself as the [`Source`] recorded in the audit trail.
 //!
 //! Files: `drafts.rs` (create, update, delete, read, list), `transitions.rs` (finalize, pay,
-//! void, uncollectible, credit notes), this file (opening, seller, customers, series).
+//! void, uncollectible, credit notes), `render.rs` (PDFs and their archive), this file
+//! (opening, seller, customers, series).
 
 mod drafts;
+mod render;
 mod transitions;
 
 use std::path::Path;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -19,6 +22,7 @@ use crate::domain::numbering::NewSeries;
 use crate::domain::party::{Customer, Language, NewCustomer, SellerProfile};
 use crate::domain::template::example_invoice;
 use crate::error::{Error, Result};
+use crate::render::Renderer;
 use crate::store::{Series, Store, Tx};
 
 /// Default series of invoices.
@@ -93,23 +97,51 @@ pub struct NumberPreview {
 pub struct Engine {
     store: Store,
     source: Source,
+    renderer: Option<Arc<Renderer>>,
+    archive_pdfs: bool,
 }
 
 impl Engine {
-    /// Open (creating and migrating if needed) the database at `path`.
+    /// Open (creating and migrating if needed) the database at `path`. PDFs use the embedded
+    /// templates and are archived at finalization.
     pub fn open(path: &Path) -> Result<Engine> {
         Ok(Engine {
             store: Store::open(path)?,
             source: Source::Api,
+            renderer: None,
+            archive_pdfs: true,
         })
     }
 
     /// The same engine, recording `source` in the events it writes.
     pub fn with_source(&self, source: Source) -> Engine {
         Engine {
-            store: self.store.clone(),
             source,
+            ..self.clone()
         }
+    }
+
+    /// The same engine, rendering with `renderer` (e.g. one over the user's template directory).
+    pub fn with_renderer(&self, renderer: Arc<Renderer>) -> Engine {
+        Engine {
+            renderer: Some(renderer),
+            ..self.clone()
+        }
+    }
+
+    /// The same engine, archiving (default) or not archiving a PDF at finalization. Without
+    /// the archive, finalization is only the numbering transaction (for bulk imports); PDFs are
+    /// then archived on their first render.
+    pub fn with_pdf_archive(&self, archive: bool) -> Engine {
+        Engine {
+            archive_pdfs: archive,
+            ..self.clone()
+        }
+    }
+
+    /// The renderer PDFs are made with.
+    pub fn renderer(&self) -> Arc<Renderer> {
+        self.renderer.clone().unwrap_or_else(Renderer::embedded)
     }
 
     /// The database file.

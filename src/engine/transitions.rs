@@ -18,8 +18,16 @@ use crate::store::{NewDocumentRow, PaymentRow, Tx};
 impl Engine {
     /// Finalize a draft: fill the seller, issue and due date from the profile where the draft
     /// has none, check it is complete, assign the next number of its series and make it open, all
-    /// in one transaction. A finalized credit note reduces its invoice's amount due.
+    /// in one transaction. A finalized credit note reduces its invoice's amount due. Then the PDF is
+    /// rendered once and archived with its SHA-256 (see [`Engine::render_invoice_pdf`]).
     pub fn finalize_invoice(&self, id: i64) -> Result<Document> {
+        let document = self.finalize_in_store(id)?;
+        self.archive_finalized(&document)?;
+        Ok(document)
+    }
+
+    /// The numbering transaction of `finalize_invoice`.
+    fn finalize_in_store(&self, id: i64) -> Result<Document> {
         self.store.write(|tx| {
             let document = tx.document(id)?;
             Verb::Finalize.check(document.status)?;

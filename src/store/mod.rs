@@ -6,6 +6,7 @@
 //! foreign keys, a busy timeout and `synchronous=FULL`, so a finalized invoice survives power loss.
 //! Neighbours: `engine.rs` calls in here; `domain/` provides the types stored.
 
+mod archive;
 mod customers;
 mod documents;
 mod events;
@@ -22,6 +23,7 @@ use rusqlite::{ErrorCode as SqliteCode, TransactionBehavior};
 
 use crate::error::{Error, Result};
 
+pub use archive::ArchivedPdf;
 pub use documents::{NewDocumentRow, PaymentRow};
 pub use events::Event;
 pub use open::SCHEMA_VERSION;

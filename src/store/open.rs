@@ -18,7 +18,7 @@ mod embedded {
 const APPLICATION_ID: i32 = 0x494E_5643;
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// Check the file, enable WAL and bring the schema up to date.
 pub(super) fn prepare(path: &Path) -> Result<()> {

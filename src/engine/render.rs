@@ -1,0 +1,118 @@
+//! Engine verbs that make PDFs: render a stored document (a finalized one comes from the
+//! archive, byte for byte as issued), preview a draft payload without storing it, and archive
+//! the PDF right after finalization.
+
+use chrono::Utc;
+use rust_decimal::Decimal;
+
+use super::drafts::validate_draft;
+use super::{DocumentKey, Engine, INVOICE_SERIES, resolve};
+use crate::domain::document::{Document, DocumentKind, NewInvoice};
+use crate::domain::lifecycle::Status;
+use crate::error::{Error, Result};
+use crate::render::RenderedPdf;
+use crate::store::ArchivedPdf;
+
+impl Engine {
+    /// The PDF of a stored invoice or credit note. A finalized document's PDF is the one
+    /// archived at finalization (rendered and archived now if it has none yet); a draft is
+    /// rendered afresh, with a DRAFT watermark and no number.
+    pub fn render_invoice_pdf(&self, key: &DocumentKey) -> Result<RenderedPdf> {
+        let (document, archived, profile) = self.store.read(|tx| {
+            let id = resolve(tx, key)?;
+            let document = tx.document(id)?;
+            let archived = match document.status {
+                Status::Draft => None,
+                _ => tx.archived_pdf(id)?,
+            };
+            Ok((document, archived, tx.seller_profile()?))
+        })?;
+        if let Some(archived) = archived {
+            return Ok(from_archive(archived));
+        }
+        let rendered = self.renderer().render(&document, profile.as_ref())?;
+        if document.status == Status::Draft || !self.archive_pdfs {
+            return Ok(rendered);
+        }
+        self.archive(document.id, rendered)
+    }
+
+    /// Render a draft payload (what `create_invoice_draft` takes) without storing anything:
+    /// validated against the stored seller profile and customers, shown as a DRAFT.
+    pub fn render_preview(&self, input: NewInvoice) -> Result<RenderedPdf> {
+        let (content, profile) = self.store.read(|tx| {
+            Ok((
+                validate_draft(tx, input, INVOICE_SERIES)?,
+                tx.seller_profile()?,
+            ))
+        })?;
+        let now = Utc::now();
+        let document = Document {
+            id: 0,
+            kind: DocumentKind::Invoice,
+            status: Status::Draft,
+            number: None,
+            amount_paid: Decimal::ZERO,
+            amount_credited: Decimal::ZERO,
+            amount_due: content.totals.total_gross,
+            overdue: false,
+            corrects: None,
+            content,
+            created_at: now,
+            updated_at: now,
+            finalized_at: None,
+        };
+        self.renderer().render(&document, profile.as_ref())
+    }
+
+    /// Render and archive the PDF of a just-finalized document. The document is committed
+    /// already, so a failure here says so: the number stands, and rendering again (after
+    /// fixing the template) archives the PDF.
+    pub(super) fn archive_finalized(&self, document: &Document) -> Result<()> {
+        if !self.archive_pdfs {
+            return Ok(());
+        }
+        let profile = self.store.read(|tx| tx.seller_profile())?;
+        let number = document.number.as_deref().unwrap_or("?");
+        let rendered = self
+            .renderer()
+            .render(document, profile.as_ref())
+            .map_err(|e| {
+                Error {
+                    message: format!(
+                        "{number} is finalized, but its PDF could not be archived (render it again once the template is fixed): {}",
+                        e.message
+                    ),
+                    ..e
+                }
+            })?;
+        self.archive(document.id, rendered).map(|_| ())
+    }
+
+    fn archive(&self, id: i64, rendered: RenderedPdf) -> Result<RenderedPdf> {
+        let warnings = rendered.warnings.clone();
+        let archived = self.store.write(|tx| {
+            tx.archive_pdf(
+                id,
+                &ArchivedPdf {
+                    pdf: rendered.pdf,
+                    sha256: rendered.sha256,
+                    pages: rendered.pages,
+                },
+            )
+        })?;
+        Ok(RenderedPdf {
+            warnings,
+            ..from_archive(archived)
+        })
+    }
+}
+
+fn from_archive(archived: ArchivedPdf) -> RenderedPdf {
+    RenderedPdf {
+        pdf: archived.pdf,
+        sha256: archived.sha256,
+        pages: archived.pages,
+        warnings: Vec::new(),
+    }
+}

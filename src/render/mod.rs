@@ -1,0 +1,254 @@
+//! PDF rendering with Typst, in process: fonts and templates are compiled into the binary (or
+//! templates come from a directory the user names), the document reaches the template as data
+//! (`/invoice.json`, see [`view`]), and the same document always gives the same bytes.
+//!
+//! A [`Renderer`] is built once (fonts parsed, standard library built) and shared: `render`
+//! takes `&self`, so parallel renders on several threads use all cores. Nothing here touches
+//! the database; the engine decides what to render and archives the result.
+//!
+//! Files: `world.rs` (the Typst `World`), `templates.rs` (embedded or user directory),
+//! `view.rs` (the template's data), `format.rs` (numbers and dates per language), `epc_qr.rs`
+//! (the GiroCode), `diagnostics.rs` (Typst errors with file, line and column).
+
+mod diagnostics;
+pub mod epc_qr;
+pub mod format;
+mod templates;
+pub mod view;
+mod world;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use chrono::{DateTime, Datelike, Timelike, Utc};
+use sha2::{Digest, Sha256};
+use typst::diag::{FileError, FileResult, Warned};
+use typst::foundations::{Bytes, Datetime, Smart};
+use typst::syntax::{FileId, Source, VirtualRoot};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt};
+use typst_layout::PagedDocument;
+use typst_pdf::{PdfOptions, Timestamp};
+
+pub use templates::{MAIN_TEMPLATE, Templates};
+
+use crate::domain::document::Document;
+use crate::domain::party::SellerProfile;
+use crate::error::{Error, Result};
+use world::InvoiceWorld;
+
+/// The fonts compiled into the binary (licences beside them in `fonts/`).
+const FONTS: &[&[u8]] = &[
+    include_bytes!("../../fonts/Inter-Regular.otf"),
+    include_bytes!("../../fonts/Inter-Bold.otf"),
+    include_bytes!("../../fonts/Inter-Italic.otf"),
+    include_bytes!("../../fonts/DejaVuSansMono.ttf"),
+];
+
+/// Renders between two evictions of Typst's memoization caches.
+const RENDERS_PER_EVICTION: u64 = 32;
+/// Cache entries unused for this many evictions are dropped: the template and fonts stay warm,
+/// per-document results go.
+const EVICTION_MAX_AGE: usize = 2;
+
+/// A rendered PDF.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedPdf {
+    /// The PDF file.
+    pub pdf: Vec<u8>,
+    /// SHA-256 of `pdf`, lower-case hex.
+    pub sha256: String,
+    /// Number of pages.
+    pub pages: usize,
+    /// Typst warnings (a missing glyph, an unknown font), each with its template position.
+    pub warnings: Vec<String>,
+}
+
+/// Fonts, standard library and templates, built once and shared by every render.
+pub struct Renderer {
+    library: LazyHash<Library>,
+    book: LazyHash<FontBook>,
+    fonts: Vec<Font>,
+    templates: Templates,
+    main_id: FileId,
+    sources: Mutex<HashMap<FileId, FileResult<Source>>>,
+    files: Mutex<HashMap<FileId, FileResult<Bytes>>>,
+    renders: AtomicU64,
+}
+
+impl std::fmt::Debug for Renderer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Renderer")
+            .field("templates", &self.templates)
+            .field("fonts", &self.fonts.len())
+            .finish()
+    }
+}
+
+impl Renderer {
+    /// A renderer over `templates` with the embedded fonts.
+    pub fn new(templates: Templates) -> Renderer {
+        let fonts: Vec<Font> = FONTS
+            .iter()
+            .flat_map(|data| Font::iter(Bytes::new(*data)))
+            .collect();
+        Renderer {
+            library: LazyHash::new(Library::default()),
+            book: LazyHash::new(FontBook::from_fonts(&fonts)),
+            fonts,
+            templates,
+            main_id: world::main_id(),
+            sources: Mutex::new(HashMap::new()),
+            files: Mutex::new(HashMap::new()),
+            renders: AtomicU64::new(0),
+        }
+    }
+
+    /// The process-wide renderer of the embedded templates, built on first use.
+    pub fn embedded() -> Arc<Renderer> {
+        static EMBEDDED: OnceLock<Arc<Renderer>> = OnceLock::new();
+        EMBEDDED
+            .get_or_init(|| Arc::new(Renderer::new(Templates::Embedded)))
+            .clone()
+    }
+
+    /// The templates this renderer uses.
+    pub fn templates(&self) -> &Templates {
+        &self.templates
+    }
+
+    /// Render `document` (with the footer data of `seller`) to PDF.
+    ///
+    /// Deterministic: the PDF identifier comes from the document's id and number, its date from
+    /// the finalization time (or, for a draft, the last change), so the same document always
+    /// gives the same bytes.
+    pub fn render(
+        &self,
+        document: &Document,
+        seller: Option<&SellerProfile>,
+    ) -> Result<RenderedPdf> {
+        let qr = view::wants_qr(document)
+            .then(|| qr_image(document))
+            .flatten();
+        let data = serde_json::to_vec(&view::build(document, seller, qr.is_some()))
+            .map_err(|e| Error::internal(format!("cannot serialize the template data: {e}")))?;
+        let stamp = document.finalized_at.unwrap_or(document.updated_at);
+        let today = typst_datetime(stamp)
+            .ok_or_else(|| Error::internal(format!("date {stamp} is out of Typst's range")))?;
+        let world = InvoiceWorld::new(self, Bytes::new(data), qr.map(Bytes::from_string), today);
+
+        let Warned { output, warnings } = typst::compile::<PagedDocument>(&world);
+        let mut notes = diagnostics::describe(&world, &warnings);
+        let compiled = output.map_err(|errors| diagnostics::error(&world, &errors));
+        let compiled = match compiled {
+            Ok(compiled) => compiled,
+            Err(error) => {
+                self.after_render();
+                return Err(error);
+            }
+        };
+        notes.extend(diagnostics::missing_glyphs(&world, &compiled));
+        let options = PdfOptions {
+            ident: Smart::Custom(identifier(document)),
+            timestamp: Some(Timestamp::new_utc(today)),
+            ..PdfOptions::default()
+        };
+        let pdf = typst_pdf::pdf(&compiled, &options)
+            .map_err(|errors| diagnostics::error(&world, &errors));
+        self.after_render();
+        let pdf = pdf?;
+        notes.dedup();
+        Ok(RenderedPdf {
+            sha256: sha256_hex(&pdf),
+            pages: compiled.pages().len(),
+            pdf,
+            warnings: notes,
+        })
+    }
+
+    /// Parsed template sources, cached for the renderer's life.
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        let mut sources = self.sources.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(source) = sources.get(&id) {
+            return source.clone();
+        }
+        let source = self.file(id).and_then(|bytes| {
+            let text = bytes.as_str().map_err(|_| FileError::InvalidUtf8)?;
+            Ok(Source::new(id, text.to_string()))
+        });
+        sources.insert(id, source.clone());
+        source
+    }
+
+    /// Template files (sources, images), cached for the renderer's life.
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        if let VirtualRoot::Package(spec) = id.root() {
+            return Err(FileError::Other(Some(
+                format!("package {spec} is not available: invoicer renders offline").into(),
+            )));
+        }
+        let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(bytes) = files.get(&id) {
+            return bytes.clone();
+        }
+        let bytes = self.templates.read(id.vpath());
+        files.insert(id, bytes.clone());
+        bytes
+    }
+
+    /// Keep memory flat over many renders: every few renders, drop memoized results that were
+    /// not reused.
+    fn after_render(&self) {
+        let count = self.renders.fetch_add(1, Ordering::Relaxed) + 1;
+        if count.is_multiple_of(RENDERS_PER_EVICTION) {
+            comemo::evict(EVICTION_MAX_AGE);
+        }
+    }
+}
+
+/// SHA-256 of `bytes` as lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// A stable identifier of the document, hashed into the PDF's `/ID`.
+fn identifier(document: &Document) -> String {
+    format!(
+        "invoicer/{}/{}/{}",
+        document.kind.as_str(),
+        document.id,
+        document.number.as_deref().unwrap_or("draft")
+    )
+}
+
+fn typst_datetime(stamp: DateTime<Utc>) -> Option<Datetime> {
+    Datetime::from_ymd_hms(
+        stamp.year(),
+        u8::try_from(stamp.month()).ok()?,
+        u8::try_from(stamp.day()).ok()?,
+        u8::try_from(stamp.hour()).ok()?,
+        u8::try_from(stamp.minute()).ok()?,
+        u8::try_from(stamp.second()).ok()?,
+    )
+}
+
+fn qr_image(document: &Document) -> Option<String> {
+    let content = &document.content;
+    let transfer = epc_qr::Transfer {
+        name: &content.seller.as_ref()?.name,
+        iban: content.payment.iban.as_deref()?,
+        bic: content.payment.bic.as_deref(),
+        amount: document.amount_due,
+        remittance: content
+            .payment
+            .reference
+            .as_deref()
+            .or(document.number.as_deref())?,
+    };
+    epc_qr::svg(&epc_qr::payload(&transfer)?)
+}

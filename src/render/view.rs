@@ -1,0 +1,302 @@
+//! The data a template receives as `/invoice.json`: every value already formatted for the
+//! document's language (amounts, rates, dates, units), plus the stored document unchanged under
+//! `document` for templates that want raw values. Templates only lay text out; they never compute
+//! money.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::format;
+use crate::domain::document::{Document, DocumentKind};
+use crate::domain::lifecycle::Status;
+use crate::domain::money::Currency;
+use crate::domain::party::{Party, SellerProfile};
+
+/// Path of the data file in the template's file system.
+pub const DATA_PATH: &str = "/invoice.json";
+/// Path of the EPC QR code image, when there is one.
+pub const QR_PATH: &str = "/epc-qr.svg";
+
+/// Everything the template prints.
+#[derive(Debug, Serialize)]
+pub struct View<'a> {
+    /// `de` or `en`: selects the labels.
+    pub lang: &'static str,
+    /// `invoice` or `credit_note`.
+    pub kind: &'static str,
+    /// A draft: watermark, no number.
+    pub draft: bool,
+    /// The stored status.
+    pub status: &'static str,
+    /// The document number, absent on drafts.
+    pub number: Option<&'a str>,
+    /// For a credit note: the number and date of the invoice it corrects.
+    pub corrects: Option<Corrected>,
+    /// Dates, formatted.
+    pub issue_date: Option<String>,
+    /// Day of supply, formatted.
+    pub supply_date: Option<String>,
+    /// Service period, formatted as `start – end`.
+    pub service_period: Option<String>,
+    /// Due date, formatted.
+    pub due_date: Option<String>,
+    /// References and texts, as given.
+    pub buyer_reference: Option<&'a str>,
+    /// Purchase order number.
+    pub order_reference: Option<&'a str>,
+    /// Payment terms text.
+    pub payment_terms: Option<&'a str>,
+    /// Free text.
+    pub notes: Option<&'a str>,
+    /// The seller, if known.
+    pub seller: Option<PartyView<'a>>,
+    /// Phone, website and legal data from the seller profile, for the footer.
+    pub seller_contact: SellerContact<'a>,
+    /// The buyer.
+    pub buyer: PartyView<'a>,
+    /// ISO 4217 code.
+    pub currency: &'a str,
+    /// Unit prices are gross.
+    pub prices_include_vat: bool,
+    /// Line table rows.
+    pub lines: Vec<LineView<'a>>,
+    /// VAT breakdown rows.
+    pub vat: Vec<VatView>,
+    /// Totals with currency.
+    pub total_net: String,
+    /// Total VAT.
+    pub total_vat: String,
+    /// Total including VAT.
+    pub total_gross: String,
+    /// Payments recorded, present when non-zero.
+    pub paid: Option<String>,
+    /// Credit notes booked, present when non-zero.
+    pub credited: Option<String>,
+    /// Still to pay (for a credit note: still to refund).
+    pub amount_due: String,
+    /// Exemption notes (§ 19 UStG, reverse charge, intra-community supply …), one per category.
+    pub exemption_notes: Vec<&'a str>,
+    /// Bank details.
+    pub payment: PaymentView<'a>,
+    /// Path of the EPC QR code image, when the document has one.
+    pub qr: Option<&'static str>,
+    /// The stored document, raw.
+    pub document: &'a Document,
+}
+
+/// The invoice a credit note corrects.
+#[derive(Debug, Serialize)]
+pub struct Corrected {
+    /// Its number.
+    pub number: Option<String>,
+    /// Its issue date, formatted.
+    pub issue_date: Option<String>,
+}
+
+/// A party as printed: name, address lines, identifiers.
+#[derive(Debug, Serialize)]
+pub struct PartyView<'a> {
+    /// Name.
+    pub name: &'a str,
+    /// Street lines, then `postcode city`, then the country code.
+    pub address: Vec<String>,
+    /// VAT identifier.
+    pub vat_id: Option<&'a str>,
+    /// National tax number.
+    pub tax_number: Option<&'a str>,
+    /// E-mail.
+    pub email: Option<&'a str>,
+    /// Contact person.
+    pub contact: Option<&'a str>,
+}
+
+/// Seller data that lives only in the profile.
+#[derive(Debug, Default, Serialize)]
+pub struct SellerContact<'a> {
+    /// Phone number.
+    pub phone: Option<&'a str>,
+    /// Website.
+    pub website: Option<&'a str>,
+    /// Register court, managing directors …
+    pub legal_info: Option<&'a str>,
+}
+
+/// One row of the line table.
+#[derive(Debug, Serialize)]
+pub struct LineView<'a> {
+    /// Position, from 1.
+    pub position: u32,
+    /// Description, as given.
+    pub description: &'a str,
+    /// Quantity, formatted.
+    pub quantity: String,
+    /// Unit, readable.
+    pub unit: String,
+    /// Unit price, formatted without currency.
+    pub unit_price: String,
+    /// VAT rate, formatted.
+    pub vat_rate: String,
+    /// Line net, formatted without currency.
+    pub net: String,
+    /// Discount, formatted (`−10 %` or `−5,00`), when there is one.
+    pub discount: Option<String>,
+    /// Day of service, formatted.
+    pub service_date: Option<String>,
+}
+
+/// One row of the VAT breakdown.
+#[derive(Debug, Serialize)]
+pub struct VatView {
+    /// EN 16931 category code.
+    pub category: &'static str,
+    /// Rate, formatted.
+    pub rate: String,
+    /// Taxable amount with currency.
+    pub taxable: String,
+    /// VAT amount with currency.
+    pub tax: String,
+}
+
+/// Bank details as printed.
+#[derive(Debug, Default, Serialize)]
+pub struct PaymentView<'a> {
+    /// IBAN in groups of four.
+    pub iban: Option<String>,
+    /// BIC.
+    pub bic: Option<&'a str>,
+    /// Bank name.
+    pub bank_name: Option<&'a str>,
+    /// Reference the payer should quote.
+    pub reference: Option<&'a str>,
+}
+
+/// Build the view of `document`; `qr` says whether an EPC QR image is provided.
+pub fn build<'a>(document: &'a Document, profile: Option<&'a SellerProfile>, qr: bool) -> View<'a> {
+    let content = &document.content;
+    let language = content.language;
+    let exponent = Currency::from_code(&content.currency).map_or(2, |c| c.exponent);
+    let money = |value: Decimal| format::money(value, &content.currency, exponent, language);
+    let date = |value: chrono::NaiveDate| format::date(value, language);
+    let nonzero = |value: Decimal| (!value.is_zero()).then(|| money(value));
+
+    let lines = content
+        .lines
+        .iter()
+        .map(|line| LineView {
+            position: line.position,
+            description: &line.description,
+            quantity: format::number(line.quantity, 0, language),
+            unit: format::unit(&line.unit_code, language),
+            unit_price: format::number(line.unit_price, exponent, language),
+            vat_rate: format::percent(line.vat_rate, language),
+            net: format::number(line.net_amount, exponent, language),
+            discount: match (line.discount_percent, line.discount_amount) {
+                (Some(pct), _) => Some(format!("−{}", format::percent(pct, language))),
+                (None, Some(amount)) => {
+                    Some(format!("−{}", format::number(amount, exponent, language)))
+                }
+                (None, None) => None,
+            },
+            service_date: line.service_date.map(date),
+        })
+        .collect();
+    let vat = content
+        .totals
+        .vat_breakdown
+        .iter()
+        .map(|group| VatView {
+            category: group.category.code(),
+            rate: format::percent(group.rate, language),
+            taxable: money(group.taxable_amount),
+            tax: money(group.tax_amount),
+        })
+        .collect();
+    let exemption_notes = content
+        .totals
+        .vat_breakdown
+        .iter()
+        .filter_map(|group| group.exemption_reason.as_deref())
+        .collect();
+
+    View {
+        lang: language.as_str(),
+        kind: document.kind.as_str(),
+        draft: document.status == Status::Draft,
+        status: document.status.as_str(),
+        number: document.number.as_deref(),
+        corrects: document.corrects.as_ref().map(|invoice| Corrected {
+            number: invoice.number.clone(),
+            issue_date: invoice.issue_date.map(date),
+        }),
+        issue_date: content.issue_date.map(date),
+        supply_date: content.supply_date.map(date),
+        service_period: content
+            .service_period
+            .map(|p| format!("{} – {}", date(p.start), date(p.end))),
+        due_date: content.due_date.map(date),
+        buyer_reference: content.buyer_reference.as_deref(),
+        order_reference: content.order_reference.as_deref(),
+        payment_terms: content.payment_terms.as_deref(),
+        notes: content.notes.as_deref(),
+        seller: content.seller.as_ref().map(party),
+        seller_contact: profile
+            .map(|p| SellerContact {
+                phone: p.phone.as_deref(),
+                website: p.website.as_deref(),
+                legal_info: p.legal_info.as_deref(),
+            })
+            .unwrap_or_default(),
+        buyer: party(&content.buyer),
+        currency: &content.currency,
+        prices_include_vat: content.prices_include_vat,
+        lines,
+        vat,
+        total_net: money(content.totals.total_net),
+        total_vat: money(content.totals.total_vat),
+        total_gross: money(content.totals.total_gross),
+        paid: nonzero(document.amount_paid),
+        credited: nonzero(document.amount_credited),
+        amount_due: money(document.amount_due),
+        exemption_notes,
+        payment: PaymentView {
+            iban: content.payment.iban.as_deref().map(format::iban),
+            bic: content.payment.bic.as_deref(),
+            bank_name: content.payment.bank_name.as_deref(),
+            reference: content.payment.reference.as_deref(),
+        },
+        qr: qr.then_some(QR_PATH),
+        document,
+    }
+}
+
+fn party(party: &Party) -> PartyView<'_> {
+    let mut address: Vec<String> = party.address_lines.clone();
+    let place = [party.postcode.as_deref(), party.city.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if !place.is_empty() {
+        address.push(place);
+    }
+    if let Some(country) = &party.country_code {
+        address.push(country.clone());
+    }
+    PartyView {
+        name: &party.name,
+        address,
+        vat_id: party.vat_id.as_deref(),
+        tax_number: party.tax_number.as_deref(),
+        email: party.email.as_deref(),
+        contact: party.contact.as_deref(),
+    }
+}
+
+/// Whether the document gets an EPC QR code: a finalized EUR invoice with an IBAN and money due.
+pub fn wants_qr(document: &Document) -> bool {
+    document.kind == DocumentKind::Invoice
+        && document.status != Status::Draft
+        && document.content.currency == "EUR"
+        && document.content.payment.iban.is_some()
+        && document.amount_due > Decimal::ZERO
+}

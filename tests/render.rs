@@ -1,0 +1,605 @@
+//! PDFs from the real binary, read back with poppler (`pdftotext`, `pdfinfo`, `pdftoppm`) and
+//! the EPC QR code decoded with `zbarimg`: content, literal injection strings, determinism,
+//! archive, page breaks, drafts, previews, user templates and their confinement.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use invoicer::domain::document::NewInvoice;
+use invoicer::render::Renderer;
+use invoicer::{DocumentKey, Engine};
+use serde_json::{Value, json};
+
+use crate::util::{TestDb, json_out, run_binary};
+
+/// Text of a PDF, laid out as on the page.
+fn pdf_text(path: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by tests/run");
+    assert!(
+        out.status.success(),
+        "pdftotext failed on {}",
+        path.display()
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 text")
+}
+
+/// Text in content-stream order (keeps rotated text such as the watermark).
+fn pdf_raw_text(path: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .args(["-raw", "-enc", "UTF-8"])
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    String::from_utf8(out.stdout).expect("UTF-8 text")
+}
+
+/// Whether the German DRAFT watermark is on the page (its letters may come out split).
+fn watermarked(path: &Path) -> bool {
+    let text: String = pdf_raw_text(path).split_whitespace().collect();
+    text.contains("ENTWURF")
+}
+
+/// Text of one page.
+fn page_text(path: &Path, page: usize) -> String {
+    let page = page.to_string();
+    let out = Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8", "-f", &page, "-l", &page])
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    String::from_utf8(out.stdout).expect("UTF-8 text")
+}
+
+/// Page count and PDF version as poppler sees them (which also proves the file parses).
+fn pdf_info(path: &Path) -> (usize, String) {
+    let out = Command::new("pdfinfo").arg(path).output().expect("pdfinfo");
+    assert!(
+        out.status.success(),
+        "pdfinfo cannot parse {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let info = String::from_utf8_lossy(&out.stdout).to_string();
+    let field = |name: &str| {
+        info.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    (
+        field("Pages:").parse().expect("page count"),
+        field("PDF version:"),
+    )
+}
+
+/// The QR codes on page 1, decoded from a 200 dpi raster.
+fn qr_codes(path: &Path, dir: &Path) -> Vec<String> {
+    let prefix = dir.join("qr-page");
+    let status = Command::new("pdftoppm")
+        .args(["-r", "200", "-png", "-f", "1", "-l", "1", "-singlefile"])
+        .arg(path)
+        .arg(&prefix)
+        .status()
+        .expect("pdftoppm");
+    assert!(status.success());
+    let out = Command::new("zbarimg")
+        .args(["--raw", "-q", "-Sdisable", "-Sqrcode.enable"])
+        .arg(prefix.with_extension("png"))
+        .output()
+        .expect("zbarimg (zbar-tools) is installed by tests/run");
+    let text = String::from_utf8(out.stdout).expect("UTF-8 payload");
+    // zbarimg ends each code with a newline; the EPC payload has inner newlines too.
+    if text.trim().is_empty() {
+        Vec::new()
+    } else {
+        vec![text.trim_end_matches('\n').to_string()]
+    }
+}
+
+fn write_json(dir: &Path, name: &str, value: &Value) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, value.to_string()).expect("write json");
+    path
+}
+
+/// A seller, one draft from `draft` and its finalization; returns the document number.
+fn finalized(db: &TestDb, draft: Value) -> String {
+    db.engine();
+    let file = write_json(db.dir.path(), "draft.json", &draft);
+    let created = json_out(&db.cli(&["invoice", "create", "-f", file.to_str().expect("path")]));
+    let id = created["id"].to_string();
+    let done = json_out(&db.cli(&["invoice", "finalize", &id]));
+    done["number"].as_str().expect("number").to_string()
+}
+
+fn render(db: &TestDb, key: &str, name: &str) -> (PathBuf, Value) {
+    let out = db.dir.path().join(name);
+    let summary = json_out(&db.cli(&["render", key, "-o", out.to_str().expect("path")]));
+    (out, summary)
+}
+
+const INJECTION_NAME: &str = "#read(\"/etc/passwd\")";
+const INJECTION_TEXT: &str = "*_$#[]\\ <b>&amp; #{1+1} = `raw` @ref";
+
+fn injection_draft() -> Value {
+    json!({
+        "buyer": {"name": INJECTION_NAME, "address_lines": ["Hauptstr. 1"], "postcode": "80331",
+                  "city": "München", "country_code": "DE"},
+        "issue_date": "2026-11-21",
+        "buyer_reference": "REF-42",
+        "lines": [
+            {"description": INJECTION_TEXT, "quantity": "3", "unit_code": "HUR",
+             "unit_price": "1234.50", "vat_rate": "19"},
+            {"description": "Fachbuch", "quantity": "2", "unit_code": "C62",
+             "unit_price": "39.90", "vat_rate": "7"}
+        ]
+    })
+}
+
+#[test]
+fn pdf_holds_number_totals_and_prints_injection_strings_literally() {
+    let db = TestDb::new();
+    let number = finalized(&db, injection_draft());
+    let (pdf, summary) = render(&db, &number, "invoice.pdf");
+    assert_eq!(summary["pages"], 1);
+    let (pages, _) = pdf_info(&pdf);
+    assert_eq!(pages, 1);
+    let text = pdf_text(&pdf);
+    // 3 × 1234.50 = 3703.50 at 19 % → 703.67; 2 × 39.90 = 79.80 at 7 % → 5.59.
+    for expected in [
+        "Rechnung",
+        number.as_str(),
+        "Muster Consulting",
+        "REF-42",
+        "3.703,50",
+        "703,67 €",
+        "5,59 €",
+        "3.783,30 €",
+        "4.492,56 €",
+        "19 %",
+        "7 %",
+        "DE89 3704 0044 0532 0130 00",
+        "Seite 1 von 1",
+        INJECTION_NAME,
+        INJECTION_TEXT,
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    assert!(
+        !text.contains("root:"),
+        "the template read a file it must not"
+    );
+}
+
+#[test]
+fn renders_are_byte_identical_and_finalized_ones_come_from_the_archive() {
+    let db = TestDb::new();
+    let number = finalized(&db, injection_draft());
+    let (first, summary) = render(&db, &number, "first.pdf");
+    let (second, _) = render(&db, &number, "second.pdf");
+    let first_bytes = std::fs::read(&first).expect("first pdf");
+    assert_eq!(first_bytes, std::fs::read(&second).expect("second pdf"));
+    assert_eq!(
+        summary["sha256"].as_str(),
+        Some(invoicer::render::sha256_hex(&first_bytes).as_str())
+    );
+
+    // The archive holds what finalize rendered, with its hash.
+    let (sha, blob): (String, Vec<u8>) = db
+        .raw()
+        .query_row("SELECT sha256, pdf FROM document_pdfs", [], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .expect("one archived pdf");
+    assert_eq!(blob, first_bytes);
+    assert_eq!(Some(sha.as_str()), summary["sha256"].as_str());
+    // The archive refuses changes, even by raw SQL.
+    assert!(
+        db.raw()
+            .execute("UPDATE document_pdfs SET pdf = x'00'", [])
+            .is_err()
+    );
+    assert!(db.raw().execute("DELETE FROM document_pdfs", []).is_err());
+
+    // A fresh render of the same document, outside the archive, gives the same bytes.
+    let engine = Engine::open(&db.path).expect("open");
+    let document = engine
+        .get_invoice(&DocumentKey::Number(number))
+        .expect("document");
+    let profile = engine.get_seller_profile().expect("profile");
+    let fresh = Renderer::embedded()
+        .render(&document, profile.as_ref())
+        .expect("render");
+    assert_eq!(fresh.pdf, first_bytes);
+
+    // Drafts are rendered afresh every time, and identically too.
+    let file = write_json(db.dir.path(), "d.json", &injection_draft());
+    let draft = json_out(&db.cli(&["invoice", "create", "-f", file.to_str().expect("path")]));
+    let id = draft["id"].to_string();
+    let (a, _) = render(&db, &id, "draft-a.pdf");
+    let (b, _) = render(&db, &id, "draft-b.pdf");
+    assert_eq!(std::fs::read(a).expect("a"), std::fs::read(b).expect("b"));
+}
+
+#[test]
+fn a_draft_has_a_watermark_and_no_number() {
+    let db = TestDb::new();
+    db.engine();
+    let file = write_json(db.dir.path(), "d.json", &injection_draft());
+    let draft = json_out(&db.cli(&["invoice", "create", "-f", file.to_str().expect("path")]));
+    let (pdf, _) = render(&db, &draft["id"].to_string(), "draft.pdf");
+    let text = pdf_text(&pdf);
+    assert!(watermarked(&pdf), "no watermark");
+    assert!(text.contains("Entwurf, noch ohne Nummer"));
+    assert!(!text.contains("2026-0001"));
+    // A draft carries no payment QR code: it cannot be paid yet.
+    assert!(qr_codes(&pdf, db.dir.path()).is_empty());
+}
+
+#[test]
+fn a_long_invoice_breaks_across_pages_with_the_header_repeated() {
+    let db = TestDb::new();
+    let lines: Vec<Value> = (1..=200)
+        .map(|i| {
+            json!({"description": format!("Position number {i}"), "quantity": "1",
+                   "unit_price": "10.00", "vat_rate": "19"})
+        })
+        .collect();
+    let mut draft = injection_draft();
+    draft["lines"] = json!(lines);
+    draft["language"] = json!("en");
+    let number = finalized(&db, draft);
+    let (pdf, summary) = render(&db, &number, "long.pdf");
+    let (pages, _) = pdf_info(&pdf);
+    assert_eq!(summary["pages"], pages);
+    assert_eq!(pages, 6, "200 lines fill 6 A4 pages");
+    let mut positions_seen = 0;
+    for page in 1..=pages {
+        let text = page_text(&pdf, page);
+        assert!(
+            text.contains(&format!("Page {page} of {pages}")),
+            "no page number on {page}"
+        );
+        let rows = text.matches("Position number ").count();
+        positions_seen += rows;
+        if rows > 0 {
+            assert!(
+                text.contains("Description"),
+                "no table header on page {page}"
+            );
+        }
+    }
+    assert_eq!(positions_seen, 200, "every line printed once");
+    // The totals follow the last line.
+    let last_line_page = (1..=pages)
+        .find(|&p| page_text(&pdf, p).contains("Position number 200"))
+        .expect("line 200 printed");
+    let total_page = (1..=pages)
+        .find(|&p| page_text(&pdf, p).contains("€2,380.00"))
+        .expect("total printed");
+    assert!(total_page >= last_line_page);
+}
+
+#[test]
+fn an_eur_invoice_carries_an_epc_qr_code_with_the_amount_due() {
+    let db = TestDb::new();
+    let number = finalized(&db, injection_draft());
+    let (pdf, _) = render(&db, &number, "qr.pdf");
+    let codes = qr_codes(&pdf, db.dir.path());
+    assert_eq!(
+        codes,
+        vec![format!(
+            "BCD\n002\n1\nSCT\nCOBADEFFXXX\nMuster Consulting\nDE89370400440532013000\nEUR4492.56\n\n\n{number}"
+        )]
+    );
+
+    // Not in another currency.
+    let db = TestDb::new();
+    let mut draft = injection_draft();
+    draft["currency"] = json!("USD");
+    let number = finalized(&db, draft);
+    let (pdf, _) = render(&db, &number, "usd.pdf");
+    assert!(qr_codes(&pdf, db.dir.path()).is_empty());
+}
+
+#[test]
+fn english_credit_notes_and_exemption_notes_print_their_labels() {
+    let db = TestDb::new();
+    let mut draft = injection_draft();
+    draft["language"] = json!("en");
+    draft["buyer"]["vat_id"] = json!("FR40303265045");
+    draft["buyer"]["country_code"] = json!("FR");
+    draft["lines"] = json!([{"description": "Development", "quantity": "10", "unit_code": "HUR",
+                             "unit_price": "100", "vat_category": "AE", "vat_rate": "0"}]);
+    draft["vat_exemption_reasons"] = json!({"AE": "Reverse charge: VAT is owed by the recipient."});
+    let number = finalized(&db, draft);
+    let (pdf, _) = render(&db, &number, "rc.pdf");
+    let text = pdf_text(&pdf);
+    for expected in [
+        "Invoice",
+        "Reverse charge: VAT is owed by the recipient.",
+        "FR40303265045",
+        "€1,000.00",
+        "Page 1 of 1",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+
+    let credit = json_out(&db.cli(&["invoice", "credit-note", &number, "--reason", "returned"]));
+    let credit = json_out(&db.cli(&["invoice", "finalize", &credit["id"].to_string()]));
+    let credit_number = credit["number"].as_str().expect("number");
+    let (pdf, _) = render(&db, credit_number, "cn.pdf");
+    let text = pdf_text(&pdf);
+    for expected in ["Credit note", credit_number, "For invoice", number.as_str()] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn preview_renders_a_payload_without_storing_it() {
+    let db = TestDb::new();
+    db.engine();
+    let file = write_json(db.dir.path(), "p.json", &injection_draft());
+    let out = db.dir.path().join("preview.pdf");
+    let summary = json_out(&db.cli(&[
+        "render",
+        "--file",
+        file.to_str().expect("path"),
+        "-o",
+        out.to_str().expect("path"),
+    ]));
+    assert_eq!(summary["pages"], 1);
+    assert!(watermarked(&out));
+    let listed = json_out(&db.cli(&["invoice", "list"]));
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(0));
+
+    // Bad input names the field, and no file is written.
+    let mut bad = injection_draft();
+    bad["lines"][0]["quantity"] = json!("-1");
+    let file = write_json(db.dir.path(), "bad.json", &bad);
+    let out = db.dir.path().join("bad.pdf");
+    let run = db.cli(&[
+        "render",
+        "--file",
+        file.to_str().expect("path"),
+        "-o",
+        out.to_str().expect("path"),
+    ]);
+    assert_eq!(run.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("lines[0].quantity"));
+    assert!(!out.exists());
+}
+
+fn template_dir(db: &TestDb, source: &str) -> PathBuf {
+    let dir = db.dir.path().join("templates");
+    std::fs::create_dir_all(&dir).expect("template dir");
+    std::fs::write(dir.join("invoice.typ"), source).expect("template");
+    dir
+}
+
+#[test]
+fn a_user_template_replaces_the_embedded_one() {
+    let db = TestDb::new();
+    db.engine();
+    let dir = template_dir(
+        &db,
+        "#let d = json(\"/invoice.json\")\n#read(\"/brand.txt\")\nCustom layout for #d.buyer.name, total #d.total_gross\n",
+    );
+    std::fs::write(dir.join("brand.txt"), "ACME brand line").expect("brand");
+    let file = write_json(db.dir.path(), "p.json", &injection_draft());
+    let out = db.dir.path().join("custom.pdf");
+    let run = run_binary(
+        &db.path,
+        &[
+            "--template-dir",
+            dir.to_str().expect("path"),
+            "render",
+            "--file",
+            file.to_str().expect("path"),
+            "-o",
+            out.to_str().expect("path"),
+        ],
+        "",
+    );
+    json_out(&run);
+    let text = pdf_text(&out);
+    assert!(text.contains("ACME brand line"));
+    assert!(text.contains(&format!(
+        "Custom layout for {INJECTION_NAME}, total 4.492,56 €"
+    )));
+}
+
+#[test]
+fn a_broken_user_template_gives_an_error_naming_the_line() {
+    let db = TestDb::new();
+    db.engine();
+    let dir = template_dir(
+        &db,
+        "#let d = json(\"/invoice.json\")\n\nTotal: #d.no_such_field\n",
+    );
+    let file = write_json(db.dir.path(), "p.json", &injection_draft());
+    let run = run_binary(
+        &db.path,
+        &[
+            "--template-dir",
+            dir.to_str().expect("path"),
+            "render",
+            "--file",
+            file.to_str().expect("path"),
+            "-o",
+            "-",
+        ],
+        "",
+    );
+    assert_eq!(run.status.code(), Some(9), "RENDER_ERROR exits with 9");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("RENDER_ERROR") && stderr.contains("/invoice.typ:3:"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("no_such_field"), "{stderr}");
+    assert!(run.stdout.is_empty());
+
+    // A directory without invoice.typ is refused up front.
+    let empty = db.dir.path().join("empty");
+    std::fs::create_dir_all(&empty).expect("dir");
+    let run = run_binary(
+        &db.path,
+        &[
+            "--template-dir",
+            empty.to_str().expect("path"),
+            "invoice",
+            "list",
+        ],
+        "",
+    );
+    assert_eq!(run.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("template_dir"));
+}
+
+#[test]
+fn a_user_template_cannot_read_outside_its_directory() {
+    let db = TestDb::new();
+    db.engine();
+    let secret = db.dir.path().join("secret.txt");
+    std::fs::write(&secret, "top secret").expect("secret");
+    for (name, source) in [
+        ("parent", "#read(\"../secret.txt\")"),
+        ("absolute", "#read(\"/../secret.txt\")"),
+        ("symlink", "#read(\"/link.txt\")"),
+        ("package", "#import \"@preview/example:0.1.0\": *"),
+    ] {
+        let dir = template_dir(&db, source);
+        let link = dir.join("link.txt");
+        if !link.exists() {
+            std::os::unix::fs::symlink(&secret, &link).expect("symlink");
+        }
+        let file = write_json(db.dir.path(), "p.json", &injection_draft());
+        let out = db.dir.path().join(format!("{name}.pdf"));
+        let run = run_binary(
+            &db.path,
+            &[
+                "--template-dir",
+                dir.to_str().expect("path"),
+                "render",
+                "--file",
+                file.to_str().expect("path"),
+                "-o",
+                out.to_str().expect("path"),
+            ],
+            "",
+        );
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(9), "{name}: {stderr}");
+        assert!(!out.exists(), "{name}");
+        assert!(!stderr.contains("top secret"), "{name}");
+    }
+}
+
+#[test]
+fn a_missing_glyph_is_a_warning_not_a_failure() {
+    let db = TestDb::new();
+    db.engine();
+    let mut draft = injection_draft();
+    draft["buyer"]["name"] = json!("山田商事");
+    let file = write_json(db.dir.path(), "cjk.json", &draft);
+    let out = db.dir.path().join("cjk.pdf");
+    let run = db.cli(&[
+        "render",
+        "--file",
+        file.to_str().expect("path"),
+        "-o",
+        out.to_str().expect("path"),
+    ]);
+    let stderr = String::from_utf8_lossy(&run.stderr).to_string();
+    json_out(&run);
+    pdf_info(&out);
+    assert!(
+        stderr.contains(
+            "warning: no embedded font has a glyph for \"山田商事\" (U+5C71 U+7530 U+5546 U+4E8B)"
+        ),
+        "{stderr}"
+    );
+
+    // In a template's own text, the warning names the template line.
+    let dir = template_dir(
+        &db,
+        "#let d = json(\"/invoice.json\")\n#set text(font: \"Inter\")\nGreek Ωμέγα, Cyrillic Жж, and 漢字\n",
+    );
+    let file = write_json(db.dir.path(), "p.json", &injection_draft());
+    let run = run_binary(
+        &db.path,
+        &[
+            "--template-dir",
+            dir.to_str().expect("path"),
+            "render",
+            "--file",
+            file.to_str().expect("path"),
+            "-o",
+            out.to_str().expect("path"),
+        ],
+        "",
+    );
+    let summary = json_out(&run);
+    let warnings = summary["warnings"].as_array().expect("warnings");
+    assert_eq!(
+        warnings.len(),
+        1,
+        "Greek and Cyrillic are covered: {warnings:?}"
+    );
+    assert!(
+        warnings[0]
+            .as_str()
+            .is_some_and(|w| w.starts_with("/invoice.typ:3:") && w.contains("漢字")),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn demo_writes_the_pdfs_of_every_sample_document() {
+    let db = TestDb::new();
+    let out = db.dir.path().join("demo");
+    let summary = json_out(&db.cli(&["demo", "--out", out.to_str().expect("path")]));
+    let documents = summary["documents"].as_array().expect("documents");
+    assert_eq!(documents.len(), 6);
+    for document in documents {
+        let pdf = PathBuf::from(document["pdf"].as_str().expect("pdf path"));
+        let (pages, _) = pdf_info(&pdf);
+        assert_eq!(Some(pages as u64), document["pages"].as_u64());
+        let text = pdf_text(&pdf);
+        assert!(text.contains(document["number"].as_str().expect("number")));
+    }
+    let long = documents
+        .iter()
+        .find(|d| d["what"] == "60 lines")
+        .expect("the 60-line invoice");
+    assert!(long["pages"].as_u64() > Some(1));
+}
+
+#[test]
+fn library_renders_in_parallel_threads() {
+    let db = TestDb::new();
+    let engine = db.engine();
+    let input: NewInvoice = serde_json::from_value(injection_draft()).expect("draft");
+    let renders: Vec<Vec<u8>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let engine = engine.clone();
+                let input = input.clone();
+                scope.spawn(move || engine.render_preview(input).expect("render").pdf)
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
+    });
+    assert!(renders.iter().all(|pdf| pdf.starts_with(b"%PDF-")));
+}
