@@ -1,5 +1,8 @@
 //! Engine benchmarks on real, durable SQLite files (WAL, synchronous=FULL):
-//! - `finalize/durable`: finalizations per second on one writer;
+//! - `finalize/durable_with_pdf`: finalizations per second on one writer, each rendering and
+//!   archiving its PDF (the default);
+//! - `finalize/durable_numbering_only`: the same without the PDF archive (the numbering
+//!   transaction alone);
 //! - `create_draft/stored_N`: the cost of one more draft with 1k and 100k invoices stored;
 //! - `list/*`: a filtered page of 50 out of 100k invoices.
 //!
@@ -86,7 +89,10 @@ fn fixture(n: usize) -> PathBuf {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", building.display()));
     }
-    let engine = Engine::open(&building).expect("open fixture");
+    // Fixtures are about listing and inserting; they skip the PDF archive to build quickly.
+    let engine = Engine::open(&building)
+        .expect("open fixture")
+        .with_pdf_archive(false);
     add_customers(&engine);
     let started = Instant::now();
     for i in 0..n {
@@ -128,18 +134,23 @@ fn finalize(c: &mut Criterion) {
     add_customers(&engine);
     let mut group = c.benchmark_group("finalize");
     group.throughput(Throughput::Elements(1));
-    group.bench_function("durable", |b| {
-        b.iter_custom(|iters| {
-            let ids: Vec<i64> = (0..iters as usize)
-                .map(|i| engine.create_invoice_draft(draft(i)).expect("create").id)
-                .collect();
-            let started = Instant::now();
-            for id in ids {
-                black_box(engine.finalize_invoice(id).expect("finalize"));
-            }
-            started.elapsed()
-        })
-    });
+    for (name, engine) in [
+        ("durable_with_pdf", engine.clone()),
+        ("durable_numbering_only", engine.with_pdf_archive(false)),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                let ids: Vec<i64> = (0..iters as usize)
+                    .map(|i| engine.create_invoice_draft(draft(i)).expect("create").id)
+                    .collect();
+                let started = Instant::now();
+                for id in ids {
+                    black_box(engine.finalize_invoice(id).expect("finalize"));
+                }
+                started.elapsed()
+            })
+        });
+    }
     group.finish();
 }
 

@@ -348,13 +348,7 @@ fn preview_renders_a_payload_without_storing_it() {
     db.engine();
     let file = write_json(db.dir.path(), "p.json", &injection_draft());
     let out = db.dir.path().join("preview.pdf");
-    let summary = json_out(&db.cli(&[
-        "render",
-        "--file",
-        file.to_str().expect("path"),
-        "-o",
-        out.to_str().expect("path"),
-    ]));
+    let summary = json_out(&preview(&db, &file, &out));
     assert_eq!(summary["pages"], 1);
     assert!(watermarked(&out));
     let listed = json_out(&db.cli(&["invoice", "list"]));
@@ -365,13 +359,7 @@ fn preview_renders_a_payload_without_storing_it() {
     bad["lines"][0]["quantity"] = json!("-1");
     let file = write_json(db.dir.path(), "bad.json", &bad);
     let out = db.dir.path().join("bad.pdf");
-    let run = db.cli(&[
-        "render",
-        "--file",
-        file.to_str().expect("path"),
-        "-o",
-        out.to_str().expect("path"),
-    ]);
+    let run = preview(&db, &file, &out);
     assert_eq!(run.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&run.stderr).contains("lines[0].quantity"));
     assert!(!out.exists());
@@ -382,6 +370,34 @@ fn template_dir(db: &TestDb, source: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("template dir");
     std::fs::write(dir.join("invoice.typ"), source).expect("template");
     dir
+}
+
+/// `invoicer render --file FILE -o OUT`: preview `file` with the embedded template.
+fn preview(db: &TestDb, file: &Path, out: &Path) -> std::process::Output {
+    db.cli(&[
+        "render",
+        "--file",
+        file.to_str().expect("path"),
+        "-o",
+        out.to_str().expect("path"),
+    ])
+}
+
+/// `invoicer --template-dir DIR render --file FILE -o OUT`: preview `file` with the user's templates.
+fn preview_with(db: &TestDb, dir: &Path, file: &Path, out: &str) -> std::process::Output {
+    run_binary(
+        &db.path,
+        &[
+            "--template-dir",
+            dir.to_str().expect("path"),
+            "render",
+            "--file",
+            file.to_str().expect("path"),
+            "-o",
+            out,
+        ],
+        "",
+    )
 }
 
 #[test]
@@ -395,19 +411,7 @@ fn a_user_template_replaces_the_embedded_one() {
     std::fs::write(dir.join("brand.txt"), "ACME brand line").expect("brand");
     let file = write_json(db.dir.path(), "p.json", &injection_draft());
     let out = db.dir.path().join("custom.pdf");
-    let run = run_binary(
-        &db.path,
-        &[
-            "--template-dir",
-            dir.to_str().expect("path"),
-            "render",
-            "--file",
-            file.to_str().expect("path"),
-            "-o",
-            out.to_str().expect("path"),
-        ],
-        "",
-    );
+    let run = preview_with(&db, &dir, &file, out.to_str().expect("path"));
     json_out(&run);
     let text = pdf_text(&out);
     assert!(text.contains("ACME brand line"));
@@ -425,19 +429,7 @@ fn a_broken_user_template_gives_an_error_naming_the_line() {
         "#let d = json(\"/invoice.json\")\n\nTotal: #d.no_such_field\n",
     );
     let file = write_json(db.dir.path(), "p.json", &injection_draft());
-    let run = run_binary(
-        &db.path,
-        &[
-            "--template-dir",
-            dir.to_str().expect("path"),
-            "render",
-            "--file",
-            file.to_str().expect("path"),
-            "-o",
-            "-",
-        ],
-        "",
-    );
+    let run = preview_with(&db, &dir, &file, "-");
     assert_eq!(run.status.code(), Some(9), "RENDER_ERROR exits with 9");
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
@@ -483,19 +475,7 @@ fn a_user_template_cannot_read_outside_its_directory() {
         }
         let file = write_json(db.dir.path(), "p.json", &injection_draft());
         let out = db.dir.path().join(format!("{name}.pdf"));
-        let run = run_binary(
-            &db.path,
-            &[
-                "--template-dir",
-                dir.to_str().expect("path"),
-                "render",
-                "--file",
-                file.to_str().expect("path"),
-                "-o",
-                out.to_str().expect("path"),
-            ],
-            "",
-        );
+        let run = preview_with(&db, &dir, &file, out.to_str().expect("path"));
         let stderr = String::from_utf8_lossy(&run.stderr);
         assert_eq!(run.status.code(), Some(9), "{name}: {stderr}");
         assert!(!out.exists(), "{name}");
@@ -511,13 +491,7 @@ fn a_missing_glyph_is_a_warning_not_a_failure() {
     draft["buyer"]["name"] = json!("山田商事");
     let file = write_json(db.dir.path(), "cjk.json", &draft);
     let out = db.dir.path().join("cjk.pdf");
-    let run = db.cli(&[
-        "render",
-        "--file",
-        file.to_str().expect("path"),
-        "-o",
-        out.to_str().expect("path"),
-    ]);
+    let run = preview(&db, &file, &out);
     let stderr = String::from_utf8_lossy(&run.stderr).to_string();
     json_out(&run);
     pdf_info(&out);
@@ -534,19 +508,7 @@ fn a_missing_glyph_is_a_warning_not_a_failure() {
         "#let d = json(\"/invoice.json\")\n#set text(font: \"Inter\")\nGreek Ωμέγα, Cyrillic Жж, and 漢字\n",
     );
     let file = write_json(db.dir.path(), "p.json", &injection_draft());
-    let run = run_binary(
-        &db.path,
-        &[
-            "--template-dir",
-            dir.to_str().expect("path"),
-            "render",
-            "--file",
-            file.to_str().expect("path"),
-            "-o",
-            out.to_str().expect("path"),
-        ],
-        "",
-    );
+    let run = preview_with(&db, &dir, &file, out.to_str().expect("path"));
     let summary = json_out(&run);
     let warnings = summary["warnings"].as_array().expect("warnings");
     assert_eq!(

@@ -53,7 +53,10 @@ pub fn run_binary(db: &Path, args: &[&str], stdin: &str) -> Output {
     use std::io::Write;
     // Run in the database's directory, so files the binary writes by default (demo PDFs)
     // land in the temp dir, never in the checkout.
-    let workdir = db.parent().filter(|dir| dir.is_dir()).unwrap_or(Path::new("."));
+    let workdir = db
+        .parent()
+        .filter(|dir| dir.is_dir())
+        .unwrap_or(Path::new("."));
     let mut child = Command::new(binary())
         .current_dir(workdir)
         .arg("--db")

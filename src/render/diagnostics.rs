@@ -43,7 +43,8 @@ fn one(world: &dyn World, diagnostic: &SourceDiagnostic) -> String {
         Some(position) => format!("{position}: {}", diagnostic.message),
         None => diagnostic.message.to_string(),
     };
-    for hint in &diagnostic.hints {
+    // Typst's CLI hints (its `--root` flag) do not apply to invoicer.
+    for hint in diagnostic.hints.iter().filter(|h| !h.v.contains("--root")) {
         text.push_str(&format!(" (hint: {})", hint.v));
     }
     text
