@@ -5,6 +5,8 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src src
 COPY migrations migrations
+COPY templates templates
+COPY fonts fonts
 COPY benches benches
 COPY tests tests
 RUN cargo build --release --locked --bin invoicer
