@@ -140,35 +140,14 @@ impl Renderer {
         let today = typst_datetime(stamp)
             .ok_or_else(|| Error::internal(format!("date {stamp} is out of Typst's range")))?;
         let world = InvoiceWorld::new(self, Bytes::new(data), qr.map(Bytes::from_string), today);
-
-        let Warned { output, warnings } = typst::compile::<PagedDocument>(&world);
-
-        let mut notes = diagnostics::describe(&world, &warnings);
-        let compiled = output.map_err(|errors| diagnostics::error(&world, &errors));
-        let compiled = match compiled {
-            Ok(compiled) => compiled,
-            Err(error) => {
-                self.after_render();
-                return Err(error);
-            }
-        };
-        notes.extend(diagnostics::missing_glyphs(&world, &compiled));
         let options = PdfOptions {
             ident: Smart::Custom(identifier(document)),
             timestamp: Some(Timestamp::new_utc(today)),
             ..PdfOptions::default()
         };
-        let pdf = typst_pdf::pdf(&compiled, &options)
-            .map_err(|errors| diagnostics::error(&world, &errors));
+        let rendered = compile_and_export(&world, &options);
         self.after_render();
-        let pdf = pdf?;
-        notes.dedup();
-        Ok(RenderedPdf {
-            sha256: sha256_hex(&pdf),
-            pages: compiled.pages().len(),
-            pdf,
-            warnings: notes,
-        })
+        rendered
     }
 
     /// Parsed template sources, cached for the renderer's life.
@@ -209,6 +188,23 @@ impl Renderer {
             comemo::evict(EVICTION_MAX_AGE);
         }
     }
+}
+
+/// Compile the world's main template and export the PDF, collecting warnings on the way.
+fn compile_and_export(world: &InvoiceWorld<'_>, options: &PdfOptions) -> Result<RenderedPdf> {
+    let Warned { output, warnings } = typst::compile::<PagedDocument>(world);
+    let mut notes = diagnostics::describe(world, &warnings);
+    let compiled = output.map_err(|errors| diagnostics::error(world, &errors))?;
+    notes.extend(diagnostics::missing_glyphs(world, &compiled));
+    notes.dedup();
+    let pdf =
+        typst_pdf::pdf(&compiled, options).map_err(|errors| diagnostics::error(world, &errors))?;
+    Ok(RenderedPdf {
+        sha256: sha256_hex(&pdf),
+        pages: compiled.pages().len(),
+        pdf,
+        warnings: notes,
+    })
 }
 
 /// SHA-256 of `bytes` as lower-case hex.
