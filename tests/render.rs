@@ -12,10 +12,11 @@ use serde_json::{Value, json};
 
 use crate::util::{TestDb, json_out, run_binary};
 
-/// Text of a PDF, laid out as on the page.
-fn pdf_text(path: &Path) -> String {
+/// `pdftotext` of a PDF with the given layout options, as UTF-8.
+fn pdftotext(path: &Path, options: &[&str]) -> String {
     let out = Command::new("pdftotext")
-        .args(["-layout", "-enc", "UTF-8"])
+        .args(options)
+        .args(["-enc", "UTF-8"])
         .arg(path)
         .arg("-")
         .output()
@@ -28,33 +29,22 @@ fn pdf_text(path: &Path) -> String {
     String::from_utf8(out.stdout).expect("UTF-8 text")
 }
 
-/// Text in content-stream order (keeps rotated text such as the watermark).
-fn pdf_raw_text(path: &Path) -> String {
-    let out = Command::new("pdftotext")
-        .args(["-raw", "-enc", "UTF-8"])
-        .arg(path)
-        .arg("-")
-        .output()
-        .expect("pdftotext");
-    String::from_utf8(out.stdout).expect("UTF-8 text")
+/// Text of a PDF, laid out as on the page.
+fn pdf_text(path: &Path) -> String {
+    pdftotext(path, &["-layout"])
 }
 
-/// Whether the German DRAFT watermark is on the page (its letters may come out split).
+/// Whether the German DRAFT watermark is on the page. Text in content-stream order (`-raw`)
+/// keeps rotated text, though its letters may come out split.
 fn watermarked(path: &Path) -> bool {
-    let text: String = pdf_raw_text(path).split_whitespace().collect();
+    let text: String = pdftotext(path, &["-raw"]).split_whitespace().collect();
     text.contains("ENTWURF")
 }
 
 /// Text of one page.
 fn page_text(path: &Path, page: usize) -> String {
     let page = page.to_string();
-    let out = Command::new("pdftotext")
-        .args(["-layout", "-enc", "UTF-8", "-f", &page, "-l", &page])
-        .arg(path)
-        .arg("-")
-        .output()
-        .expect("pdftotext");
-    String::from_utf8(out.stdout).expect("UTF-8 text")
+    pdftotext(path, &["-layout", "-f", &page, "-l", &page])
 }
 
 /// Page count and PDF version as poppler sees them (which also proves the file parses).
@@ -188,7 +178,7 @@ fn renders_are_byte_identical_and_finalized_ones_come_from_the_archive() {
     assert_eq!(first_bytes, std::fs::read(&second).expect("second pdf"));
     assert_eq!(
         summary["sha256"].as_str(),
-        Some(invoicer::render::sha256_hex(&first_bytes).as_str())
+        Some(invoicer::domain::digest::sha256_hex(&first_bytes).as_str())
     );
 
     // The archive holds what finalize rendered, with its hash.

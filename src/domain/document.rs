@@ -390,14 +390,10 @@ impl NewInvoice {
     /// What decides whether a retried `create` is the same request: the SHA-256 (hex) of
     /// everything but the idempotency key, as canonical JSON.
     pub fn fingerprint(&self) -> String {
-        use sha2::{Digest, Sha256};
         let mut copy = self.clone();
         copy.idempotency_key = None;
         let canonical = serde_json::to_vec(&copy).unwrap_or_default();
-        Sha256::digest(&canonical)
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect()
+        super::digest::sha256_hex(&canonical)
     }
 }
 

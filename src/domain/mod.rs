@@ -3,6 +3,7 @@
 //! Nothing here does I/O; the store persists these types and the engine combines both.
 
 pub mod credit_note;
+pub mod digest;
 pub mod document;
 pub mod lifecycle;
 pub mod listing;

@@ -90,17 +90,15 @@ impl Engine {
     }
 
     fn archive(&self, id: i64, rendered: RenderedPdf) -> Result<RenderedPdf> {
-        let warnings = rendered.warnings.clone();
-        let archived = self.store.write(|tx| {
-            tx.archive_pdf(
-                id,
-                &ArchivedPdf {
-                    pdf: rendered.pdf,
-                    sha256: rendered.sha256,
-                    pages: rendered.pages,
-                },
-            )
-        })?;
+        let RenderedPdf {
+            pdf,
+            sha256,
+            pages,
+            warnings,
+        } = rendered;
+        let archived = self
+            .store
+            .write(move |tx| tx.archive_pdf(id, ArchivedPdf { pdf, sha256, pages }))?;
         Ok(RenderedPdf {
             warnings,
             ..from_archive(archived)

@@ -22,7 +22,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
-use sha2::{Digest, Sha256};
 use typst::diag::{FileError, FileResult, Warned};
 use typst::foundations::{Bytes, Datetime, Smart};
 use typst::syntax::{FileId, Source, VirtualRoot};
@@ -34,6 +33,7 @@ use typst_pdf::{PdfOptions, Timestamp};
 
 pub use templates::{MAIN_TEMPLATE, Templates};
 
+use crate::domain::digest::sha256_hex;
 use crate::domain::document::Document;
 use crate::domain::party::SellerProfile;
 use crate::error::{Error, Result};
@@ -114,11 +114,6 @@ impl Renderer {
         EMBEDDED
             .get_or_init(|| Arc::new(Renderer::new(Templates::Embedded)))
             .clone()
-    }
-
-    /// The templates this renderer uses.
-    pub fn templates(&self) -> &Templates {
-        &self.templates
     }
 
     /// Render `document` (with the footer data of `seller`) to PDF.
@@ -205,14 +200,6 @@ fn compile_and_export(world: &InvoiceWorld<'_>, options: &PdfOptions) -> Result<
         pdf,
         warnings: notes,
     })
-}
-
-/// SHA-256 of `bytes` as lower-case hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
 }
 
 /// A stable identifier of the document, hashed into the PDF's `/ID`.

@@ -71,12 +71,4 @@ impl Templates {
             }
         }
     }
-
-    /// What to call this set in messages.
-    pub fn describe(&self) -> String {
-        match self {
-            Templates::Embedded => "embedded templates".to_string(),
-            Templates::Directory(root) => root.display().to_string(),
-        }
-    }
 }

@@ -158,7 +158,7 @@ pub struct VatView {
 }
 
 /// Bank details as printed.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Serialize)]
 pub struct PaymentView<'a> {
     /// IBAN in groups of four.
     pub iban: Option<String>,

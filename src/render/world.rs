@@ -13,12 +13,6 @@ use super::Renderer;
 use super::templates::MAIN_TEMPLATE;
 use super::view::{DATA_PATH, QR_PATH};
 
-/// The file id of a path in the template root.
-pub fn file_id(path: &str) -> Option<FileId> {
-    let vpath = VirtualPath::new(path).ok()?;
-    Some(RootedPath::new(VirtualRoot::Project, vpath).intern())
-}
-
 /// One document's view of the renderer.
 pub struct InvoiceWorld<'a> {
     pub renderer: &'a Renderer,
@@ -91,5 +85,7 @@ impl World for InvoiceWorld<'_> {
 
 /// The main template's id.
 pub fn main_id() -> FileId {
-    file_id(MAIN_TEMPLATE).expect("the main template path is a valid constant")
+    let vpath =
+        VirtualPath::new(MAIN_TEMPLATE).expect("the main template path is a valid constant");
+    RootedPath::new(VirtualRoot::Project, vpath).intern()
 }

@@ -37,8 +37,9 @@ impl Tx<'_> {
 
     /// Archive the PDF of document `id` unless it already has one; returns the archived PDF
     /// (the earlier one if there was one, so the first archive always wins).
-    pub fn archive_pdf(&self, id: i64, pdf: &ArchivedPdf) -> Result<ArchivedPdf> {
-        self.conn
+    pub fn archive_pdf(&self, id: i64, pdf: ArchivedPdf) -> Result<ArchivedPdf> {
+        let inserted = self
+            .conn
             .prepare_cached(
                 "INSERT INTO document_pdfs (document_id, sha256, pdf, pages, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (document_id) DO NOTHING",
@@ -53,6 +54,9 @@ impl Tx<'_> {
                 ))
             })
             .map_err(sql_error)?;
-        Ok(self.archived_pdf(id)?.unwrap_or_else(|| pdf.clone()))
+        if inserted == 1 {
+            return Ok(pdf);
+        }
+        Ok(self.archived_pdf(id)?.unwrap_or(pdf))
     }
 }
