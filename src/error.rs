@@ -28,6 +28,8 @@ pub enum ErrorCode {
     StorageError,
     /// A template failed to compile or export; the message names the template line.
     RenderError,
+    /// The server runs read-only and the verb would change data.
+    ReadOnly,
     /// A bug: something that should not happen did.
     Internal,
 }
@@ -42,6 +44,7 @@ impl ErrorCode {
             ErrorCode::Conflict => "CONFLICT",
             ErrorCode::StorageError => "STORAGE_ERROR",
             ErrorCode::RenderError => "RENDER_ERROR",
+            ErrorCode::ReadOnly => "READ_ONLY",
             ErrorCode::Internal => "INTERNAL",
         }
     }
@@ -92,6 +95,11 @@ impl Error {
             message: bounded(message.into()),
             field: None,
         }
+    }
+
+    /// A write was asked of a read-only engine.
+    pub fn read_only(message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::ReadOnly, message)
     }
 
     /// A rule about `field` was broken.

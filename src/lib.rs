@@ -27,6 +27,8 @@ pub mod cli;
 pub mod domain;
 pub mod engine;
 pub mod error;
+pub mod http;
+pub mod mcp;
 pub mod render;
 pub mod store;
 

@@ -29,6 +29,7 @@ fn error_codes_are_stable_api() {
         ErrorCode::Conflict,
         ErrorCode::StorageError,
         ErrorCode::RenderError,
+        ErrorCode::ReadOnly,
         ErrorCode::Internal,
     ];
     let names: Vec<&str> = codes.iter().map(|c| c.as_str()).collect();
@@ -41,6 +42,7 @@ fn error_codes_are_stable_api() {
             "CONFLICT",
             "STORAGE_ERROR",
             "RENDER_ERROR",
+            "READ_ONLY",
             "INTERNAL"
         ]
     );

@@ -7,5 +7,6 @@ mod cli;
 mod concurrency;
 mod crash;
 mod lifecycle;
+mod mcp;
 mod render;
 mod tamper;

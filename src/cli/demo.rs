@@ -8,7 +8,6 @@ use std::path::Path;
 use serde_json::json;
 
 use super::print_json;
-use super::render::file_stem;
 use crate::domain::credit_note::{CreditLine, NewCreditNote};
 use crate::domain::document::DocumentKind;
 use crate::domain::numbering::{NewSeries, ResetPolicy};
@@ -72,9 +71,8 @@ pub(super) fn run(engine: &Engine, out: &Path) -> Result<()> {
     }
     let mut rows = Vec::new();
     for (title, doc) in &summary {
-        let number = doc.number.as_deref().unwrap_or("draft");
         let pdf = engine.render_invoice_pdf(&DocumentKey::Id(doc.id))?;
-        let file = out.join(format!("{}.pdf", file_stem(number)));
+        let file = out.join(doc.pdf_file_name());
         std::fs::write(&file, &pdf.pdf).map_err(|e| {
             Error::validation("out", format!("cannot write {}: {e}", file.display()))
         })?;

@@ -6,7 +6,7 @@ use clap::Subcommand;
 use rust_decimal::Decimal;
 use serde_json::json;
 
-use super::{print_json, read_json};
+use super::{print_json, print_line, read_json};
 use crate::domain::credit_note::{CreditLine, NewCreditNote};
 use crate::domain::document::{DocumentKind, NewInvoice};
 use crate::domain::lifecycle::Status;
@@ -154,10 +154,7 @@ pub enum InvoiceCommand {
 
 /// A document id: digits are used as they are, anything else is looked up as a number.
 fn id_of(engine: &Engine, text: &str) -> Result<i64> {
-    match DocumentKey::parse(text)? {
-        DocumentKey::Id(id) => Ok(id),
-        key => Ok(engine.get_invoice(&key)?.id),
-    }
+    engine.document_id(&DocumentKey::parse(text)?)
 }
 
 pub(super) fn run(engine: &Engine, command: InvoiceCommand) -> Result<()> {
@@ -270,10 +267,10 @@ fn finalize(engine: &Engine, ids: &[String]) -> Result<()> {
     for id in ids {
         let id = id_of(engine, id)?;
         let document = engine.finalize_invoice(id)?;
-        println!(
-            "{}",
-            json!({ "id": document.id, "number": document.number, "status": document.status })
-        );
+        print_line(
+            &json!({ "id": document.id, "number": document.number, "status": document.status })
+                .to_string(),
+        )?;
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ mod invoice;
 mod render;
 mod seller;
 mod series;
+mod serve;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -59,6 +60,8 @@ pub enum Command {
     Series(series::SeriesCommand),
     /// Write the PDF of a document, or preview a draft payload with `--file`.
     Render(render::RenderArgs),
+    /// Run the MCP server: HTTP (streamable HTTP + legacy SSE + /health) or `--stdio`.
+    Serve(serve::ServeArgs),
     /// Fill the database with a sample seller, customers and finalized invoices (own `demo`
     /// series, so real numbers are untouched), write their PDFs and print what was made.
     Demo {
@@ -82,6 +85,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Series(command) => series::run(&engine, command),
         Command::Render(args) => render::run(&engine, args),
         Command::Demo { out } => demo::run(&engine, &out),
+        Command::Serve(args) => serve::run(engine, args),
     }
 }
 
@@ -95,6 +99,7 @@ pub fn exit_code(code: ErrorCode) -> u8 {
         ErrorCode::StorageError => 7,
         ErrorCode::Internal => 8,
         ErrorCode::RenderError => 9,
+        ErrorCode::ReadOnly => 10,
     }
 }
 
@@ -102,8 +107,18 @@ pub fn exit_code(code: ErrorCode) -> u8 {
 fn print_json<T: Serialize>(value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| Error::internal(format!("cannot serialize output: {e}")))?;
-    println!("{text}");
-    Ok(())
+    print_line(&text)
+}
+
+/// Print one line on stdout. A reader that went away (`| head`) is not an error.
+fn print_line(text: &str) -> Result<()> {
+    use std::io::Write;
+    match writeln!(std::io::stdout().lock(), "{text}") {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::storage(format!("cannot write to stdout: {e}")))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Read JSON from a file, or from stdin for `-`.

@@ -35,11 +35,7 @@ pub(super) fn run(engine: &Engine, args: RenderArgs) -> Result<()> {
         }
         (Some(id), None) => {
             let key = DocumentKey::parse(id)?;
-            let document = engine.get_invoice(&key)?;
-            let name = match &document.number {
-                Some(number) => format!("{}.pdf", file_stem(number)),
-                None => format!("draft-{}.pdf", document.id),
-            };
+            let name = engine.get_invoice(&key)?.pdf_file_name();
             (engine.render_invoice_pdf(&key)?, name)
         }
         (None, None) => return Err(Error::validation("id", "give a document id or --file")),
@@ -68,18 +64,4 @@ pub(super) fn write_pdf(output: &Path, rendered: &RenderedPdf) -> Result<()> {
         "sha256": rendered.sha256,
         "warnings": rendered.warnings,
     }))
-}
-
-/// A document number as a file name: anything but letters, digits, `-`, `_` and `.` becomes `_`.
-pub(super) fn file_stem(number: &str) -> String {
-    number
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }

@@ -10,7 +10,7 @@ use super::text::check_optional;
 use crate::error::{Error, Result};
 
 /// Which line of the invoice to credit, and how much of it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreditLine {
     /// Position of the line on the invoice (1-based).
@@ -21,7 +21,7 @@ pub struct CreditLine {
 }
 
 /// A credit note as a client asks for it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCreditNote {
     /// The invoice to correct: its id or its number.

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 pub const MAX_LINES: usize = 1000;
 
 /// Invoice or credit note.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentKind {
     /// A commercial invoice (UNTDID 1001 code 380).
@@ -51,7 +51,7 @@ impl DocumentKind {
 }
 
 /// A service period (EN 16931 BG-14).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Period {
     /// First day, ISO 8601.
@@ -61,7 +61,7 @@ pub struct Period {
 }
 
 /// One line of a draft as a client sends it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewLine {
     /// What was sold.
@@ -100,7 +100,7 @@ fn default_category() -> VatCategory {
 
 /// A draft invoice as a client sends it to `create`. Everything but the buyer (or `customer_id`)
 /// and the lines has a default.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewInvoice {
     /// Number series; defaults to `invoices` (or `credit-notes` for credit notes).
@@ -165,7 +165,7 @@ pub struct NewInvoice {
 }
 
 /// A stored line with its computed net.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Line {
     /// 1-based position on the document.
     pub position: u32,
@@ -226,7 +226,7 @@ impl Line {
 }
 
 /// Everything a draft holds, validated, with lines and totals computed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct DocumentContent {
     /// Number series.
     pub series: String,
@@ -633,7 +633,7 @@ impl DocumentContent {
 }
 
 /// A reference to another document: the invoice a credit note corrects.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct DocumentRef {
     /// Its id.
     pub id: i64,
@@ -646,7 +646,7 @@ pub struct DocumentRef {
 }
 
 /// A stored invoice or credit note.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Document {
     /// Document id (stable, never reused).
     pub id: i64,
@@ -678,6 +678,29 @@ pub struct Document {
     /// When it was finalized.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub finalized_at: Option<DateTime<Utc>>,
+}
+
+impl Document {
+    /// The file name of its PDF: the number with anything but letters, digits, `-`, `_` and `.`
+    /// replaced by `_` (`2026-0001.pdf`), or `draft-ID.pdf` before finalization.
+    pub fn pdf_file_name(&self) -> String {
+        match &self.number {
+            Some(number) => {
+                let stem: String = number
+                    .chars()
+                    .map(|c| {
+                        if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect();
+                format!("{stem}.pdf")
+            }
+            None => format!("draft-{}.pdf", self.id),
+        }
+    }
 }
 
 /// Amount due: gross − paid − credited, floored at zero, in the currency's minor unit.

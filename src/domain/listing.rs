@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 pub const MAX_LIMIT: u32 = 500;
 
 /// Which documents to list; every field narrows the result.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListFilter {
     /// Only this status.
@@ -74,7 +74,7 @@ impl ListFilter {
 }
 
 /// One row of a list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct DocumentSummary {
     /// Document id.
     pub id: i64,
@@ -104,7 +104,7 @@ pub struct DocumentSummary {
 }
 
 /// A page of a list, newest first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Page {
     /// The documents on this page.
     pub items: Vec<DocumentSummary>,

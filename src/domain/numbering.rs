@@ -12,7 +12,7 @@ use super::document::DocumentKind;
 use crate::error::{Error, Result};
 
 /// When the counter of a series starts again at 1, judged by the issue date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ResetPolicy {
     /// One counter forever.
@@ -165,7 +165,7 @@ impl NumberFormat {
 }
 
 /// A series as a client defines or changes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewSeries {
     /// Name, letters, digits, `-` and `_`, 1 to 40 characters.

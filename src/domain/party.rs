@@ -7,7 +7,7 @@ use super::text::{check_optional, check_required};
 use crate::error::{Error, Result};
 
 /// A seller or buyer as printed on a document (EN 16931 BG-4 / BG-7).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Party {
     /// Legal or trading name.
@@ -147,7 +147,7 @@ impl Party {
 }
 
 /// Bank details and payment reference printed on a document (EN 16931 BG-16).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentDetails {
     /// IBAN of the account to pay to.
@@ -229,7 +229,9 @@ fn iban_is_valid(iban: &str) -> bool {
 }
 
 /// Document language: labels and fixed texts follow it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     /// German.
@@ -262,7 +264,7 @@ impl Language {
 }
 
 /// The business issuing documents: the default seller of every new draft.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SellerProfile {
     /// Name, address and tax identifiers.
@@ -318,7 +320,7 @@ impl SellerProfile {
 }
 
 /// A stored, reusable buyer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Customer {
     /// Customer id.
     pub id: i64,

@@ -9,7 +9,7 @@ use super::text::check_optional;
 use crate::error::{Error, Result};
 
 /// A payment as a client sends it. Without an amount, the whole amount due is paid.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPayment {
     /// Amount received; defaults to the amount due.

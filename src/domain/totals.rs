@@ -54,7 +54,7 @@ impl LinePricing {
 }
 
 /// One row of the VAT breakdown (EN 16931 BG-23).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct VatGroup {
     /// VAT category of the group.
     pub category: VatCategory,
@@ -70,7 +70,7 @@ pub struct VatGroup {
 }
 
 /// Document sums.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Totals {
     /// VAT breakdown, one row per (category, rate), in category then rate order.
     pub vat_breakdown: Vec<VatGroup>,

@@ -9,7 +9,19 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 /// A VAT category code as EN 16931 uses it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 pub enum VatCategory {
     /// Standard rate (rate > 0).
     #[serde(rename = "S")]

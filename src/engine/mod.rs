@@ -31,7 +31,7 @@ pub const INVOICE_SERIES: &str = "invoices";
 pub const CREDIT_NOTE_SERIES: &str = "credit-notes";
 
 /// Which front end asked; recorded with every event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
     /// The library used directly.
@@ -80,7 +80,7 @@ impl DocumentKey {
 }
 
 /// What the next number of a series would be.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct NumberPreview {
     /// The series.
     pub series: String,
@@ -139,6 +139,16 @@ impl Engine {
         }
     }
 
+    /// The same engine, refusing every verb that writes with `READ_ONLY`; reads and renders
+    /// work (a finalized document without an archived PDF is rendered but not archived).
+    pub fn read_only(&self) -> Engine {
+        Engine {
+            store: self.store.read_only(),
+            archive_pdfs: false,
+            ..self.clone()
+        }
+    }
+
     /// The renderer PDFs are made with.
     pub fn renderer(&self) -> Arc<Renderer> {
         self.renderer.clone().unwrap_or_else(Renderer::embedded)
@@ -151,6 +161,20 @@ impl Engine {
 
     fn today() -> NaiveDate {
         chrono::Utc::now().date_naive()
+    }
+
+    /// The id of a document named by id or number (an id is returned as it is; whether it
+    /// exists is for the verb to find out).
+    pub fn document_id(&self, key: &DocumentKey) -> Result<i64> {
+        match key {
+            DocumentKey::Id(id) => Ok(*id),
+            key => self.store.read(|tx| resolve(tx, key)),
+        }
+    }
+
+    /// Whether the database answers: its schema version, or the error.
+    pub fn check_database(&self) -> Result<i32> {
+        self.store.read(|tx| tx.schema_version())
     }
 
     /// The seller profile, if set.

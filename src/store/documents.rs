@@ -25,7 +25,7 @@ use crate::domain::vat::VatCategory;
 use crate::error::{Error, Result};
 
 /// The header fields kept as one JSON column.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, schemars::JsonSchema)]
 struct Header {
     seller: Option<Party>,
     buyer: Party,

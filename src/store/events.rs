@@ -8,7 +8,7 @@ use crate::domain::lifecycle::Verb;
 use crate::error::Result;
 
 /// One recorded transition.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Event {
     /// When it happened.
     pub at: DateTime<Utc>,

@@ -37,6 +37,7 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Store {
     pool: Pool<SqliteConnectionManager>,
     path: PathBuf,
+    read_only: bool,
 }
 
 /// One open transaction; its methods (spread over the files of this module) run the SQL.
@@ -62,6 +63,7 @@ impl Store {
         Ok(Store {
             pool,
             path: path.to_path_buf(),
+            read_only: false,
         })
     }
 
@@ -79,8 +81,22 @@ impl Store {
         })
     }
 
+    /// The same store, refusing every write with [`ErrorCode::ReadOnly`](crate::ErrorCode).
+    pub fn read_only(&self) -> Store {
+        Store {
+            read_only: true,
+            ..self.clone()
+        }
+    }
+
     /// Run `f` in one `BEGIN IMMEDIATE` transaction; commit if it returns `Ok`, roll back otherwise.
+    /// A read-only store refuses before opening the transaction.
     pub fn write<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+        if self.read_only {
+            return Err(Error::read_only(
+                "this server is read-only: reads and renders work, changes are refused",
+            ));
+        }
         self.transaction(TransactionBehavior::Immediate, f)
     }
 

@@ -20,6 +20,20 @@ const APPLICATION_ID: i32 = 0x494E_5643;
 /// The newest schema version this build knows.
 pub const SCHEMA_VERSION: i32 = 2;
 
+impl super::Tx<'_> {
+    /// The schema version of the open database (its newest applied migration).
+    pub fn schema_version(&self) -> Result<i32> {
+        self.conn
+            .query_row(
+                "SELECT max(version) FROM refinery_schema_history",
+                [],
+                |row| row.get::<_, Option<i32>>(0),
+            )
+            .map_err(sql_error)
+            .map(|version| version.unwrap_or(0))
+    }
+}
+
 /// Check the file, enable WAL and bring the schema up to date.
 pub(super) fn prepare(path: &Path) -> Result<()> {
     if let Some(parent) = path.parent()

@@ -11,7 +11,7 @@ use crate::domain::numbering::{NumberFormat, ResetPolicy};
 use crate::error::{Error, Result};
 
 /// A stored number series.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Series {
     /// Series name, e.g. `invoices`.
     pub name: String,

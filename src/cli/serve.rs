@@ -1,0 +1,219 @@
+//! `invoicer serve`: the MCP server. `--stdio` speaks MCP on stdin/stdout (logs on stderr);
+//! otherwise one HTTP port carries streamable HTTP (`/mcp`), legacy SSE (`/sse`), `/health`
+//! and PDF downloads. Every setting has a flag and an environment variable.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use rmcp::ServiceExt;
+use tokio_util::sync::CancellationToken;
+
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::http::{self, HttpConfig, Token};
+use crate::mcp::InvoiceServer;
+
+/// Options of `invoicer serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Speak MCP over stdin/stdout (Claude Desktop, IDEs) instead of HTTP.
+    #[arg(long)]
+    pub stdio: bool,
+    /// Hide and refuse every tool that changes data; reads and renders work.
+    #[arg(long, env = "INVOICER_READ_ONLY", value_parser = clap::builder::BoolishValueParser::new())]
+    pub read_only: bool,
+    /// Address to listen on. Anything but loopback needs a token (a warning says so).
+    #[arg(long, env = "MCP_HOST", default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to listen on; 0 picks a free one (the log says which).
+    #[arg(long, env = "MCP_PORT", default_value_t = 8080)]
+    pub port: u16,
+    /// Path of the streamable HTTP endpoint.
+    #[arg(long, env = "MCP_HTTP_PATH", default_value = "/mcp")]
+    pub http_path: String,
+    /// Path of the legacy SSE stream; clients POST to `message` beside it.
+    #[arg(long, env = "MCP_SSE_PATH", default_value = "/sse")]
+    pub sse_path: String,
+    /// File whose first line is the bearer token required on every route but /health. The
+    /// token can also come from INVOICER_TOKEN.
+    #[arg(long, env = "INVOICER_TOKEN_FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Host names accepted in the Host header, besides localhost, 127.0.0.1 and ::1 (comma
+    /// separated in the variable; `*` accepts any).
+    #[arg(
+        long = "allowed-host",
+        env = "MCP_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
+    pub allowed_hosts: Vec<String>,
+    /// Browser origins accepted besides those of allowed hosts, e.g. https://app.example.com.
+    #[arg(
+        long = "allowed-origin",
+        env = "MCP_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub allowed_origins: Vec<String>,
+    /// Base URL for PDF download links when clients reach the server through a proxy, e.g.
+    /// https://invoices.example.com.
+    #[arg(long, env = "INVOICER_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Most open MCP sessions over both HTTP transports.
+    #[arg(long, env = "MCP_MAX_SESSIONS", default_value_t = 1000)]
+    pub max_sessions: usize,
+    /// Most open MCP sessions per client IP.
+    #[arg(long, env = "MCP_MAX_SESSIONS_PER_IP", default_value_t = 100)]
+    pub max_sessions_per_ip: usize,
+    /// Largest request body in bytes.
+    #[arg(long, env = "MCP_MAX_BODY_BYTES", default_value_t = 4 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Seconds an SSE session may take to initialize before it is closed.
+    #[arg(long, env = "MCP_INIT_TIMEOUT_SECS", default_value_t = 30)]
+    pub init_timeout_secs: u64,
+    /// Seconds a streamable HTTP session may stay idle before it is closed.
+    #[arg(long, env = "MCP_SESSION_IDLE_SECS", default_value_t = 1800)]
+    pub session_idle_secs: u64,
+    /// Log format on stderr.
+    #[arg(long, env = "INVOICER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+pub(super) fn run(engine: Engine, args: ServeArgs) -> Result<()> {
+    init_logging(args.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::internal(format!("cannot start the async runtime: {e}")))?;
+    let server =
+        InvoiceServer::new(engine, args.read_only).with_public_url(args.public_url.clone());
+    if args.stdio {
+        return runtime.block_on(serve_stdio(server));
+    }
+    let config = http_config(&args)?;
+    runtime.block_on(async move {
+        let bound = http::bind(server, config.clone()).await?;
+        let address = bound.local_addr()?;
+        if config.token.is_none() && !is_loopback(&config.host) {
+            tracing::warn!(
+                "!!! listening on {} WITHOUT A TOKEN: anyone who can reach this port can read and \
+                 issue invoices. Set INVOICER_TOKEN or --token-file. !!!",
+                config.host
+            );
+        }
+        tracing::info!(
+            read_only = args.read_only,
+            "listening on http://{address} (streamable HTTP {}, SSE {}, health /health)",
+            config.mcp_path,
+            config.sse_path
+        );
+        let shutdown = CancellationToken::new();
+        http::cancel_on_signal(shutdown.clone());
+        bound.run(shutdown).await
+    })
+}
+
+async fn serve_stdio(server: InvoiceServer) -> Result<()> {
+    tracing::info!("serving MCP on stdin/stdout");
+    let running = server
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|e| Error::internal(format!("MCP over stdio failed to start: {e}")))?;
+    running
+        .waiting()
+        .await
+        .map_err(|e| Error::internal(format!("MCP over stdio failed: {e}")))?;
+    Ok(())
+}
+
+fn http_config(args: &ServeArgs) -> Result<HttpConfig> {
+    let token = match (&args.token_file, std::env::var("INVOICER_TOKEN")) {
+        (Some(path), _) => Some(Token::from_file(path)?),
+        (None, Ok(value)) if !value.trim().is_empty() => {
+            Some(Token::new(&value, "INVOICER_TOKEN")?)
+        }
+        _ => None,
+    };
+    let mut allowed_hosts: Vec<String> = ["localhost", "127.0.0.1", "::1"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    if !is_unspecified(&args.host) {
+        allowed_hosts.push(args.host.clone());
+    }
+    allowed_hosts.extend(
+        args.allowed_hosts
+            .iter()
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty()),
+    );
+    if let Some(url) = &args.public_url {
+        let authority = url
+            .split("://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .filter(|a| !a.is_empty())
+            .ok_or_else(|| {
+                Error::validation("public_url", format!("'{url}' is not an http(s) URL"))
+            })?;
+        allowed_hosts.push(authority.to_string());
+    }
+    Ok(HttpConfig {
+        host: args.host.clone(),
+        port: args.port,
+        mcp_path: args.http_path.clone(),
+        sse_path: args.sse_path.clone(),
+        token,
+        allowed_hosts,
+        allowed_origins: args
+            .allowed_origins
+            .iter()
+            .map(|o| o.trim().to_string())
+            .filter(|o| !o.is_empty())
+            .collect(),
+        max_body_bytes: args.max_body_bytes,
+        max_sessions: args.max_sessions,
+        max_sessions_per_ip: args.max_sessions_per_ip,
+        init_timeout: Duration::from_secs(args.init_timeout_secs),
+        session_idle_timeout: Duration::from_secs(args.session_idle_secs),
+        ..HttpConfig::default()
+    })
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .trim_matches(['[', ']'])
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn is_unspecified(host: &str) -> bool {
+    host.trim_matches(['[', ']'])
+        .parse::<IpAddr>()
+        .is_ok_and(|ip| ip.is_unspecified())
+}
+
+/// Logs go to stderr (stdout belongs to MCP over stdio). `INVOICER_LOG` sets the filter,
+/// e.g. `debug` or `invoicer=debug,rmcp=info`; default `info,rmcp=warn`.
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("INVOICER_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rmcp=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    let _ = match format {
+        LogFormat::Text => builder.with_ansi(false).try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}

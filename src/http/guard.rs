@@ -1,0 +1,218 @@
+//! The gate in front of every HTTP route but `/health`: the `Host` header must be on the
+//! allow-list and an `Origin`, when sent, must be allowed (both against DNS rebinding and
+//! cross-site requests from a browser), then the bearer token must match when one is set.
+//! Refusals are `403` (host, origin) and `401` (token) with a JSON body; the token is never
+//! logged or echoed.
+
+use std::fmt;
+use std::path::Path;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::AppState;
+use crate::error::{Error, Result};
+
+/// A bearer token; its `Debug` form is redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    /// A token given directly (e.g. from `INVOICER_TOKEN`); surrounding whitespace is dropped.
+    pub fn new(value: &str, field: &str) -> Result<Token> {
+        let value = value.trim();
+        if value.len() < 16 {
+            return Err(Error::validation(
+                field,
+                "the token must be at least 16 characters (e.g. `openssl rand -hex 32`)",
+            ));
+        }
+        if !value.chars().all(|c| c.is_ascii_graphic()) {
+            return Err(Error::validation(
+                field,
+                "the token must be printable ASCII without spaces",
+            ));
+        }
+        Ok(Token(value.to_string()))
+    }
+
+    /// The token in the first line of a file.
+    pub fn from_file(path: &Path) -> Result<Token> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::validation("token_file", format!("cannot read {}: {e}", path.display()))
+        })?;
+        Token::new(text.lines().next().unwrap_or(""), "token_file")
+    }
+
+    /// Whether `offered` is this token, in time independent of where they differ.
+    fn matches(&self, offered: &str) -> bool {
+        let (a, b) = (self.0.as_bytes(), offered.as_bytes());
+        let mut diff = a.len() ^ b.len();
+        for (i, byte) in a.iter().enumerate() {
+            diff |= usize::from(byte ^ b.get(i).copied().unwrap_or(0));
+        }
+        diff == 0
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+/// The middleware.
+pub(super) async fn check(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let config = &state.shared.config;
+    let headers = request.headers();
+    if let Err(reason) = check_host(headers, &config.allowed_hosts) {
+        return refuse(StatusCode::FORBIDDEN, reason);
+    }
+    if let Err(reason) = check_origin(headers, &config.allowed_hosts, &config.allowed_origins) {
+        return refuse(StatusCode::FORBIDDEN, reason);
+    }
+    if let Some(token) = &config.token {
+        let offered = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if !offered.is_some_and(|offered| token.matches(offered.trim())) {
+            let mut response = refuse(
+                StatusCode::UNAUTHORIZED,
+                "a valid bearer token is required (Authorization: Bearer <token>)".into(),
+            );
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+            return response;
+        }
+    }
+    next.run(request).await
+}
+
+fn refuse(status: StatusCode, message: String) -> Response {
+    tracing::warn!(status = status.as_u16(), "refused: {message}");
+    (status, axum::Json(json!({ "error": message }))).into_response()
+}
+
+/// The host name of a `host[:port]` authority, without brackets for IPv6.
+fn host_name(authority: &str) -> &str {
+    if let Some(rest) = authority.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    match authority.rsplit_once(':') {
+        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
+        _ => authority,
+    }
+}
+
+/// Whether `authority` (`host[:port]`) is on the list, by host name or as given.
+fn host_allowed(authority: &str, allowed: &[String]) -> bool {
+    let name = host_name(authority);
+    allowed.iter().any(|entry| {
+        entry == "*"
+            || entry.eq_ignore_ascii_case(authority)
+            || host_name(entry).eq_ignore_ascii_case(name) && !entry.contains(':')
+            || entry.trim_matches(['[', ']']).eq_ignore_ascii_case(name)
+    })
+}
+
+fn check_host(headers: &HeaderMap, allowed: &[String]) -> Result<(), String> {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| "a Host header is required".to_string())?;
+    if host_allowed(host, allowed) {
+        Ok(())
+    } else {
+        Err(format!(
+            "host '{}' is not allowed (add it with --allowed-host or MCP_ALLOWED_HOSTS)",
+            host.chars().take(100).collect::<String>()
+        ))
+    }
+}
+
+fn check_origin(
+    headers: &HeaderMap,
+    allowed_hosts: &[String],
+    allowed_origins: &[String],
+) -> Result<(), String> {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let origin = origin.to_str().unwrap_or("").trim_end_matches('/');
+    if allowed_origins
+        .iter()
+        .any(|o| o == "*" || o.trim_end_matches('/').eq_ignore_ascii_case(origin))
+    {
+        return Ok(());
+    }
+    let authority = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"));
+    match authority {
+        Some(authority) if host_allowed(authority, allowed_hosts) => Ok(()),
+        _ => Err(format!(
+            "origin '{}' is not allowed (add it with --allowed-origin or MCP_ALLOWED_ORIGINS)",
+            origin.chars().take(100).collect::<String>()
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn hosts_match_by_name_or_exact_authority() {
+        let allowed = list(&["localhost", "127.0.0.1", "::1", "invoices.example.com:443"]);
+        assert!(host_allowed("localhost:8080", &allowed));
+        assert!(host_allowed("127.0.0.1", &allowed));
+        assert!(host_allowed("[::1]:8080", &allowed));
+        assert!(host_allowed("invoices.example.com:443", &allowed));
+        assert!(!host_allowed("invoices.example.com:8443", &allowed));
+        assert!(!host_allowed("evil.example:8080", &allowed));
+        assert!(!host_allowed("localhost.evil.example", &allowed));
+        assert!(host_allowed("anything", &list(&["*"])));
+    }
+
+    #[test]
+    fn origins_need_an_allowed_host_or_an_exact_entry() {
+        let hosts = list(&["localhost"]);
+        let mut headers = HeaderMap::new();
+        assert!(
+            check_origin(&headers, &hosts, &[]).is_ok(),
+            "no origin passes"
+        );
+        headers.insert(header::ORIGIN, "http://localhost:6274".parse().unwrap());
+        assert!(check_origin(&headers, &hosts, &[]).is_ok());
+        headers.insert(header::ORIGIN, "https://evil.example".parse().unwrap());
+        assert!(check_origin(&headers, &hosts, &[]).is_err());
+        let origins = list(&["https://evil.example"]);
+        assert!(check_origin(&headers, &hosts, &origins).is_ok());
+        headers.insert(header::ORIGIN, "null".parse().unwrap());
+        assert!(check_origin(&headers, &hosts, &[]).is_err());
+    }
+
+    #[test]
+    fn tokens_are_compared_whole_and_never_printed() {
+        let token = Token::new(" 0123456789abcdef\n", "token").unwrap();
+        assert!(token.matches("0123456789abcdef"));
+        assert!(!token.matches("0123456789abcdeX"));
+        assert!(!token.matches("0123456789abcdef0"));
+        assert!(!token.matches(""));
+        assert_eq!(format!("{token:?}"), "Token(<redacted>)");
+        assert_eq!(
+            Token::new("short", "token").unwrap_err().field.as_deref(),
+            Some("token")
+        );
+    }
+}

@@ -1,0 +1,291 @@
+//! The HTTP front end: one axum router on one port carrying MCP over streamable HTTP
+//! (`/mcp`, rmcp's service) and legacy HTTP+SSE (`/sse` + `/message`, `sse.rs`), plus
+//! `GET /health` and the PDF download route (`routes.rs`).
+//!
+//! - `guard.rs`: Host/Origin allow-list (DNS rebinding) and the bearer token, on every route
+//!   but `/health`.
+//! - `sessions.rs`: caps on open sessions, global and per client IP, for both transports.
+//! - [`serve`]: binds, serves until SIGTERM/SIGINT, then stops accepting, lets in-flight tool
+//!   calls finish and closes the sessions.
+//!
+//! The transports only carry MCP messages; every session gets a clone of one
+//! [`InvoiceServer`] over one engine.
+
+mod guard;
+mod jsonrpc;
+mod routes;
+mod sessions;
+mod sse;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{Error, Result};
+use crate::mcp::InvoiceServer;
+pub use guard::Token;
+use sessions::SessionRegistry;
+
+/// How the HTTP server runs; `cli/serve.rs` fills it from flags and environment.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Address to bind.
+    pub host: String,
+    /// Port to bind; 0 picks a free one.
+    pub port: u16,
+    /// Path of the streamable HTTP endpoint.
+    pub mcp_path: String,
+    /// Path of the legacy SSE stream; messages go to `message` beside it.
+    pub sse_path: String,
+    /// Bearer token required on every route but `/health`.
+    pub token: Option<Token>,
+    /// Host names (with or without port) accepted in the `Host` header.
+    pub allowed_hosts: Vec<String>,
+    /// Origins (`scheme://host[:port]`) accepted in the `Origin` header; requests without one
+    /// pass.
+    pub allowed_origins: Vec<String>,
+    /// Largest request body.
+    pub max_body_bytes: usize,
+    /// Most open MCP sessions (both transports).
+    pub max_sessions: usize,
+    /// Most open MCP sessions of one client IP.
+    pub max_sessions_per_ip: usize,
+    /// An SSE session that has not initialized by then is closed.
+    pub init_timeout: Duration,
+    /// A streamable HTTP session idle this long is closed.
+    pub session_idle_timeout: Duration,
+    /// How long shutdown waits for in-flight tool calls.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            mcp_path: "/mcp".into(),
+            sse_path: "/sse".into(),
+            token: None,
+            allowed_hosts: Vec::new(),
+            allowed_origins: Vec::new(),
+            max_body_bytes: 4 * 1024 * 1024,
+            max_sessions: 1000,
+            max_sessions_per_ip: 100,
+            init_timeout: Duration::from_secs(30),
+            session_idle_timeout: Duration::from_secs(30 * 60),
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+impl HttpConfig {
+    /// The path clients POST legacy SSE messages to: `message` beside the SSE path.
+    pub fn message_path(&self) -> String {
+        match self.sse_path.rsplit_once('/') {
+            Some((parent, _)) => format!("{parent}/message"),
+            None => "/message".into(),
+        }
+    }
+
+    fn check(&self) -> Result<()> {
+        for (field, path) in [("mcp_path", &self.mcp_path), ("sse_path", &self.sse_path)] {
+            if !path.starts_with('/') || path.len() < 2 || path.ends_with('/') {
+                return Err(Error::validation(
+                    field,
+                    format!("'{path}' must start with / and name a path, e.g. /mcp"),
+                ));
+            }
+        }
+        let paths = [&self.mcp_path, &self.sse_path, &self.message_path()];
+        for reserved in ["/health", "/invoices"] {
+            if paths.iter().any(|p| p.as_str() == reserved) {
+                return Err(Error::validation(
+                    "mcp_path",
+                    format!("{reserved} is taken by invoicer's own route"),
+                ));
+            }
+        }
+        if self.mcp_path == self.sse_path || self.mcp_path == self.message_path() {
+            return Err(Error::validation(
+                "sse_path",
+                "the SSE paths and the streamable HTTP path must differ",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// How long shutdown waits, once the last tool call has returned, before closing sessions:
+/// time for its answer to be written to the client.
+const ANSWER_DRAIN: Duration = Duration::from_millis(250);
+
+/// What every handler shares.
+#[derive(Clone)]
+struct AppState {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    server: InvoiceServer,
+    config: HttpConfig,
+    sessions: SessionRegistry,
+    sse: sse::SseSessions,
+    /// Cancelled once in-flight calls have finished at shutdown: ends every session.
+    sessions_closed: CancellationToken,
+}
+
+/// The router over `server`, and the token that closes its sessions.
+fn router(server: InvoiceServer, config: HttpConfig) -> (Router, CancellationToken) {
+    let sessions_closed = CancellationToken::new();
+    let mut session_manager = LocalSessionManager::default();
+    session_manager.session_config.keep_alive = Some(config.session_idle_timeout);
+    let session_manager = Arc::new(session_manager);
+    // Host and Origin are checked by `guard` for every route, with one allow-list.
+    let streamable_config = StreamableHttpServerConfig::default()
+        .disable_allowed_hosts()
+        .disable_allowed_origins()
+        .with_sse_keep_alive(Some(Duration::from_secs(15)))
+        .with_json_response(true)
+        .with_max_request_body_bytes(config.max_body_bytes)
+        .with_cancellation_token(sessions_closed.child_token());
+    let factory_server = server.clone();
+    let streamable = StreamableHttpService::new(
+        move || Ok(factory_server.clone()),
+        session_manager.clone(),
+        streamable_config,
+    );
+    let state = AppState {
+        shared: Arc::new(Shared {
+            server,
+            sessions: SessionRegistry::new(
+                session_manager,
+                config.max_sessions,
+                config.max_sessions_per_ip,
+            ),
+            config: config.clone(),
+            sse: sse::SseSessions::default(),
+            sessions_closed: sessions_closed.clone(),
+        }),
+    };
+    let mcp = Router::new()
+        .route_service(&config.mcp_path, streamable)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            sessions::limit_streamable_sessions,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            jsonrpc::check_post,
+        ));
+    let guarded = Router::new()
+        .route(&config.sse_path, axum::routing::get(sse::open))
+        .route(&config.message_path(), axum::routing::post(sse::message))
+        .route("/invoices/{file}", axum::routing::get(routes::invoice_pdf))
+        .merge(mcp)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::check,
+        ));
+    let router = Router::new()
+        .route("/health", axum::routing::get(routes::health))
+        .merge(guarded)
+        .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .with_state(state);
+    (router, sessions_closed)
+}
+
+/// A bound server, ready to run.
+pub struct BoundServer {
+    listener: tokio::net::TcpListener,
+    server: InvoiceServer,
+    config: HttpConfig,
+}
+
+impl BoundServer {
+    /// Where it listens.
+    pub fn local_addr(&self) -> Result<SocketAddr> {
+        self.listener
+            .local_addr()
+            .map_err(|e| Error::internal(format!("no local address: {e}")))
+    }
+
+    /// Serve until `shutdown` is cancelled (or SIGTERM/SIGINT arrives, see [`serve`]); then
+    /// stop accepting, wait up to the grace period for in-flight tool calls, close the sessions
+    /// and return once every connection is done.
+    pub async fn run(self, shutdown: CancellationToken) -> Result<()> {
+        let grace = self.config.shutdown_grace;
+        let (router, sessions_closed) = router(self.server.clone(), self.config);
+        let server = self.server;
+        let closer = tokio::spawn({
+            let shutdown = shutdown.clone();
+            async move {
+                shutdown.cancelled().await;
+                if tokio::time::timeout(grace, server.calls_finished())
+                    .await
+                    .is_err()
+                {
+                    tracing::warn!("shutdown: tool calls still running after the grace period");
+                }
+                // A finished call's answer is still on its way out through rmcp's session.
+                tokio::time::sleep(ANSWER_DRAIN).await;
+                sessions_closed.cancel();
+            }
+        });
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        let result = axum::serve(self.listener, service)
+            .with_graceful_shutdown(async move { shutdown.cancelled().await })
+            .await
+            .map_err(|e| Error::internal(format!("the HTTP server failed: {e}")));
+        closer.abort();
+        tracing::info!("stopped");
+        result
+    }
+}
+
+/// Bind the listener for `config` (port 0 picks a free port).
+pub async fn bind(server: InvoiceServer, config: HttpConfig) -> Result<BoundServer> {
+    config.check()?;
+    let address = format!("{}:{}", config.host, config.port);
+    let listener = tokio::net::TcpListener::bind(&address)
+        .await
+        .map_err(|e| Error::validation("port", format!("cannot listen on {address}: {e}")))?;
+    Ok(BoundServer {
+        listener,
+        server,
+        config,
+    })
+}
+
+/// Cancel `token` on SIGTERM or Ctrl-C.
+pub fn cancel_on_signal(token: CancellationToken) {
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            match signal(SignalKind::terminate()) {
+                Ok(mut term) => {
+                    tokio::select! {
+                        _ = ctrl_c => {}
+                        _ = term.recv() => {}
+                    }
+                }
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = ctrl_c.await;
+        }
+        tracing::info!("shutting down: no new connections, letting tool calls finish");
+        token.cancel();
+    });
+}

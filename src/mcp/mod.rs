@@ -1,0 +1,277 @@
+//! The MCP front end: [`InvoiceServer`] answers MCP requests (tools, resources) with engine
+//! calls. It knows nothing about transports: `cli/serve.rs` runs it over stdio, and `http/`
+//! over streamable HTTP and legacy SSE, one server value per session over one shared engine.
+//!
+//! - `tools/`: one spec per engine verb (schemas, hints, the call).
+//! - `resources.rs`: `invoice://{id}` (JSON) and `invoice://{id}/pdf` (PDF).
+//! - `error.rs`: engine errors as tool results with `isError: true`.
+//!
+//! Every tool call runs on the blocking pool (SQLite and Typst block), so the async transports
+//! stay responsive while PDFs render, and logs one line: tool, duration, outcome.
+
+mod error;
+mod resources;
+pub mod tools;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
+    ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig, Tool,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
+use serde_json::Value;
+
+use crate::engine::{Engine, Source};
+use crate::error::{Error, Result};
+use tools::{CallContext, Effect, ToolSpec};
+
+/// What a model is told when it connects.
+const INSTRUCTIONS: &str = "invoicer keeps invoices in a local database with gapless numbering \
+and renders them as PDF. Usual flow: get_seller_profile (set_seller_profile once if it is \
+missing), create_invoice_draft (see get_invoice_template for the payload), finalize_invoice to \
+issue it with the next number, render_invoice_pdf, record_payment when the money arrives. \
+Amounts and quantities are decimal strings (\"119.00\"), VAT rates are percent (\"19\"), dates \
+are ISO 8601 (YYYY-MM-DD). A failed call returns {code, message, field}: fix the named field and \
+call again. Finalized invoices never change: correct them with create_credit_note.";
+
+/// The MCP server over one engine; cheap to clone, one per session.
+#[derive(Clone)]
+pub struct InvoiceServer {
+    engine: Engine,
+    read_only: bool,
+    public_url: Option<Arc<str>>,
+    in_flight: Arc<InFlight>,
+}
+
+/// Tool calls running now, shared by every session, so shutdown can wait for them.
+#[derive(Default)]
+struct InFlight {
+    count: AtomicUsize,
+    idle: tokio::sync::Notify,
+}
+
+/// Counts one call while it lives.
+struct CallGuard(Arc<InFlight>);
+
+impl CallGuard {
+    fn new(in_flight: &Arc<InFlight>) -> CallGuard {
+        in_flight.count.fetch_add(1, Ordering::SeqCst);
+        CallGuard(in_flight.clone())
+    }
+}
+
+impl Drop for CallGuard {
+    fn drop(&mut self) {
+        if self.0.count.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
+}
+
+impl InvoiceServer {
+    /// A server over `engine`. Read-only hides and refuses the tools that write.
+    pub fn new(engine: Engine, read_only: bool) -> InvoiceServer {
+        let engine = engine.with_source(Source::Mcp);
+        let engine = if read_only {
+            engine.read_only()
+        } else {
+            engine
+        };
+        InvoiceServer {
+            engine,
+            read_only,
+            public_url: None,
+            in_flight: Arc::default(),
+        }
+    }
+
+    /// Whether tools that write are hidden and refused.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// How many tool calls are running now.
+    pub fn calls_in_flight(&self) -> usize {
+        self.in_flight.count.load(Ordering::SeqCst)
+    }
+
+    /// Resolves once no tool call is running (at once when none is).
+    pub async fn calls_finished(&self) {
+        loop {
+            let idle = self.in_flight.idle.notified();
+            tokio::pin!(idle);
+            idle.as_mut().enable();
+            if self.in_flight.count.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            idle.await;
+        }
+    }
+
+    /// Build PDF download links from this base URL (e.g. `https://invoices.example.com`)
+    /// instead of the request's `Host` header; for servers behind a proxy.
+    pub fn with_public_url(mut self, url: Option<String>) -> InvoiceServer {
+        self.public_url = url.map(|u| Arc::from(u.trim_end_matches('/')));
+        self
+    }
+
+    /// The tools this server lists: all, or only those that read.
+    pub fn tools(&self) -> impl Iterator<Item = &'static ToolSpec> + '_ {
+        tools::all()
+            .iter()
+            .filter(move |spec| !self.read_only || spec.effect == Effect::Reads)
+    }
+
+    /// Run one tool by name; `None` when no such tool is listed. The outcome is logged.
+    pub async fn call(
+        &self,
+        name: &str,
+        arguments: Value,
+        download_base: Option<String>,
+    ) -> Option<CallToolResult> {
+        let spec = tools::find(name)?;
+        let _counted = CallGuard::new(&self.in_flight);
+        let started = Instant::now();
+        let outcome = if self.read_only && spec.effect != Effect::Reads {
+            Err(Error::read_only(format!(
+                "{name} changes data and this server is read-only; reads and renders work"
+            )))
+        } else {
+            let engine = self.engine.clone();
+            tokio::task::spawn_blocking(move || {
+                let cx = CallContext {
+                    engine: &engine,
+                    download_base: download_base.as_deref(),
+                };
+                spec.call(&cx, arguments)
+            })
+            .await
+            .unwrap_or_else(|e| Err(Error::internal(format!("the tool call failed: {e}"))))
+        };
+        let elapsed_ms = (started.elapsed().as_secs_f64() * 1e5).round() / 100.0;
+        let result = match outcome {
+            Ok(reply) => {
+                tracing::info!(tool = name, elapsed_ms, outcome = "ok", "tool call");
+                let mut content = vec![
+                    ContentBlock::text(reply.summary),
+                    ContentBlock::text(reply.structured.to_string()),
+                ];
+                content.extend(reply.attachments);
+                let mut result = CallToolResult::success(content);
+                result.structured_content = Some(reply.structured);
+                result
+            }
+            Err(err) => {
+                tracing::info!(
+                    tool = name,
+                    elapsed_ms,
+                    outcome = err.code.as_str(),
+                    "tool call"
+                );
+                error::tool_error(&err)
+            }
+        };
+        Some(result)
+    }
+
+    /// Base URL for download links: the configured public URL, else `http://` + the `Host` of
+    /// the HTTP request the call came in (none over stdio).
+    fn download_base(&self, context: &RequestContext<RoleServer>) -> Option<String> {
+        let parts = context.extensions.get::<axum::http::request::Parts>()?;
+        if let Some(url) = &self.public_url {
+            return Some(url.to_string());
+        }
+        let host = parts.headers.get(axum::http::header::HOST)?.to_str().ok()?;
+        Some(format!("http://{host}"))
+    }
+
+    /// The engine the tools call (read-only when the server is).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+}
+
+impl ServerHandler for InvoiceServer {
+    fn get_info(&self) -> ServerConfig {
+        let capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_resources()
+            .build();
+        ServerConfig::new(capabilities)
+            .with_server_info(Implementation::new("invoicer", env!("CARGO_PKG_VERSION")))
+            .with_instructions(INSTRUCTIONS)
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, McpError> {
+        Ok(ListToolsResult::with_all_items(
+            self.tools().map(|spec| spec.tool.clone()).collect(),
+        ))
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        self.tools()
+            .find(|spec| spec.name() == name)
+            .map(|spec| spec.tool.clone())
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
+        let arguments = Value::Object(request.arguments.unwrap_or_default());
+        let base = self.download_base(&context);
+        match self.call(&request.name, arguments, base).await {
+            Some(result) => Ok(result.into()),
+            None => Err(McpError::invalid_params(
+                format!("unknown tool '{}'", request.name),
+                None,
+            )),
+        }
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, McpError> {
+        let engine = self.engine().clone();
+        let resources = tokio::task::spawn_blocking(move || resources::recent(&engine))
+            .await
+            .map_err(|e| McpError::internal_error(e.to_string(), None))?
+            .map_err(resources::protocol_error)?;
+        Ok(ListResourcesResult::with_all_items(resources))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, McpError> {
+        Ok(ListResourceTemplatesResult::with_all_items(
+            resources::templates(),
+        ))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, McpError> {
+        let engine = self.engine().clone();
+        let uri = request.uri;
+        let result = tokio::task::spawn_blocking(move || resources::read(&engine, &uri))
+            .await
+            .map_err(|e| McpError::internal_error(e.to_string(), None))??;
+        Ok(result.into())
+    }
+}

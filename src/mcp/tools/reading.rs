@@ -1,0 +1,159 @@
+//! Tools that read: one document, lists, the audit trail, and the PDF.
+
+use base64::Engine as _;
+use rmcp::model::{ContentBlock, Resource, ResourceContents};
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::{ById, Effect, Reply, ToolSpec, describe};
+use crate::domain::document::Document;
+use crate::domain::listing::{ListFilter, Page};
+use crate::store::Event;
+
+/// MIME type of the PDFs.
+pub const PDF_MIME: &str = "application/pdf";
+
+/// Largest PDF embedded in a tool result. Base64 makes it a third larger, and clients cap one
+/// message (the Python SDK at 1 MiB per SSE event); bigger PDFs (long invoices, ~20 pages and
+/// up) come as a resource link and the download URL instead.
+pub const MAX_EMBEDDED_PDF_BYTES: usize = 640 * 1024;
+
+pub(super) fn tools() -> Vec<ToolSpec> {
+    vec![
+        ToolSpec::new::<ById, Document>(
+            "get_invoice",
+            "Get invoice",
+            "One invoice or credit note by id or number, with its lines, VAT breakdown, totals, \
+             status, amount paid and amount due.",
+            Effect::Reads,
+            |cx, input| {
+                let document = cx.engine.get_invoice(&input.id.0)?;
+                let summary = describe(&document);
+                Ok((document, summary))
+            },
+        ),
+        ToolSpec::new::<ListFilter, Page>(
+            "list_invoices",
+            "List invoices",
+            "Invoices and credit notes, newest first, filtered by status (draft, open, paid, void, \
+             uncollectible), kind, customer_id, issue date range (from, to; ISO 8601), overdue, or \
+             a text query on number, buyer name, external id and notes. Returns at most `limit` \
+             (default 50); pass `next_cursor` as `cursor` for the next page.",
+            Effect::Reads,
+            |cx, filter| {
+                let page = cx.engine.list_invoices(&filter)?;
+                let mut summary = format!("{} document(s)", page.items.len());
+                if let Some(cursor) = &page.next_cursor {
+                    summary.push_str(&format!("; more with cursor \"{cursor}\""));
+                }
+                Ok((page, summary))
+            },
+        ),
+        ToolSpec::new::<ById, History>(
+            "get_invoice_history",
+            "Invoice history",
+            "The audit trail of a document: every change with time, verb (create, update, \
+             finalize, pay, void, …), the front end that made it and the reason given.",
+            Effect::Reads,
+            |cx, input| {
+                let events = cx.engine.get_invoice_history(&input.id.0)?;
+                let summary = format!("{} event(s)", events.len());
+                Ok((History { events }, summary))
+            },
+        ),
+        ToolSpec::with_reply::<ById, RenderedPdfInfo>(
+            "render_invoice_pdf",
+            "Render invoice PDF",
+            "The PDF of an invoice or credit note, as an embedded resource (base64, \
+             application/pdf) and, over HTTP, a download URL. A finalized document returns the \
+             PDF archived when it was issued, byte for byte; a draft is rendered with a DRAFT \
+             watermark. PDFs over 640 KiB are not embedded: the result links the resource \
+             invoice://{id}/pdf and the download URL instead.",
+            Effect::Reads,
+            |cx, input: ById| {
+                let document = cx.engine.get_invoice(&input.id.0)?;
+                let rendered = cx.engine.render_invoice_pdf(&input.id.0)?;
+                let info = RenderedPdfInfo {
+                    id: document.id,
+                    number: document.number.clone(),
+                    file_name: document.pdf_file_name(),
+                    size_bytes: rendered.pdf.len() as u64,
+                    pages: rendered.pages,
+                    sha256: rendered.sha256.clone(),
+                    download_url: cx
+                        .download_base
+                        .map(|base| format!("{base}/invoices/{}.pdf", document.id)),
+                    embedded: rendered.pdf.len() <= MAX_EMBEDDED_PDF_BYTES,
+                    warnings: rendered.warnings.clone(),
+                };
+                let mut summary = format!(
+                    "PDF of {}: {} page(s), {} bytes",
+                    info.number.as_deref().unwrap_or("the draft"),
+                    info.pages,
+                    info.size_bytes
+                );
+                if let Some(url) = &info.download_url {
+                    summary.push_str(&format!(", download: {url}"));
+                }
+                if !info.embedded {
+                    summary.push_str(&format!(
+                        "; too large to embed, read the resource {}",
+                        pdf_uri(document.id)
+                    ));
+                }
+                let attachment = if info.embedded {
+                    let blob = base64::engine::general_purpose::STANDARD.encode(&rendered.pdf);
+                    ContentBlock::resource(
+                        ResourceContents::blob(blob, pdf_uri(document.id)).with_mime_type(PDF_MIME),
+                    )
+                } else {
+                    ContentBlock::resource_link(
+                        Resource::new(pdf_uri(document.id), info.file_name.clone())
+                            .with_mime_type(PDF_MIME)
+                            .with_size(info.size_bytes),
+                    )
+                };
+                let mut reply = Reply::new(&info, summary)?;
+                reply.attachments.push(attachment);
+                Ok(reply)
+            },
+        ),
+    ]
+}
+
+/// The resource URI of a document's PDF.
+pub fn pdf_uri(id: i64) -> String {
+    format!("invoice://{id}/pdf")
+}
+
+/// Result of `get_invoice_history`.
+#[derive(Debug, Serialize, JsonSchema)]
+struct History {
+    /// Oldest first.
+    events: Vec<Event>,
+}
+
+/// Result of `render_invoice_pdf`; the PDF itself is the embedded resource.
+#[derive(Debug, Serialize, JsonSchema)]
+struct RenderedPdfInfo {
+    /// Document id.
+    id: i64,
+    /// Document number; absent for drafts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    number: Option<String>,
+    /// Suggested file name.
+    file_name: String,
+    /// Size of the PDF.
+    size_bytes: u64,
+    /// Number of pages.
+    pages: usize,
+    /// SHA-256 of the PDF, hex.
+    sha256: String,
+    /// Where to download the PDF over HTTP (same bearer token as MCP).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    download_url: Option<String>,
+    /// Whether the PDF is embedded in this result (up to 640 KiB); otherwise it is linked.
+    embedded: bool,
+    /// Render warnings, e.g. characters no embedded font has.
+    warnings: Vec<String>,
+}

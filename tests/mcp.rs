@@ -1,0 +1,498 @@
+//! The MCP server end to end: the real binary (`invoicer serve`, HTTP on port 0 or `--stdio`)
+//! driven by the official Python SDK (`tests/mcp/client.py`, PyPI `mcp` in a venv this module
+//! installs) over stdio, legacy SSE and streamable HTTP (with and without sessions).
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::util::{TestDb, binary, json_out, run_binary, seller_json};
+
+/// A Python with the pinned MCP SDK: a venv under the target dir, made once per test run.
+fn python() -> &'static Path {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let requirements = root.join("tests/mcp/requirements.txt");
+        let wanted = std::fs::read_to_string(&requirements).expect("requirements.txt");
+        let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("mcp-venv");
+        let python = venv.join("bin/python");
+        let stamp = venv.join("requirements.txt");
+        if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
+            let _ = std::fs::remove_dir_all(&venv);
+            let status = Command::new("python3")
+                .args(["-m", "venv"])
+                .arg(&venv)
+                .status()
+                .expect("python3 -m venv");
+            assert!(status.success(), "cannot create the test venv");
+            let status = Command::new(&python)
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "-r",
+                ])
+                .arg(&requirements)
+                .status()
+                .expect("pip install");
+            assert!(
+                status.success(),
+                "cannot install the MCP SDK (tests/mcp/requirements.txt)"
+            );
+            std::fs::write(&stamp, &wanted).expect("write venv stamp");
+        }
+        python
+    })
+}
+
+/// Run one case of `tests/mcp/client.py`; its JSON output.
+fn client(case: &str, args: &[&str]) -> Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp/client.py");
+    let output = Command::new(python())
+        .arg(script)
+        .arg(case)
+        .args(args)
+        .output()
+        .expect("run the MCP client");
+    assert!(
+        output.status.success(),
+        "client {case} {args:?} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "client output is not JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
+
+/// `invoicer serve` on a free port; killed when dropped.
+struct TestServer {
+    child: Child,
+    url: String,
+    log: Arc<Mutex<String>>,
+}
+
+impl TestServer {
+    fn start(db: &Path, args: &[&str], env: &[(&str, &str)]) -> TestServer {
+        let mut command = Command::new(binary());
+        command
+            .arg("--db")
+            .arg(db)
+            .args(["serve", "--port", "0"])
+            .args(args)
+            .env_remove("INVOICER_TOKEN")
+            .env_remove("INVOICER_READ_ONLY")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().expect("start invoicer serve");
+        let stderr = child.stderr.take().expect("stderr");
+        let log = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push_str(&format!("{line}\n"));
+                if let Some(rest) = line.split("listening on http://").nth(1) {
+                    let address = rest.split_whitespace().next().unwrap_or("");
+                    let _ = tx.send(format!("http://{address}"));
+                }
+            }
+        });
+        let url = rx
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("server did not start: {}", log.lock().unwrap()));
+        TestServer { child, url, log }
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Wait for the process to exit by itself.
+    fn wait_exit(&mut self, limit: Duration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "server did not exit: {}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
+/// The scenario on one transport, on a fresh database.
+fn scenario_on(transport: &str) -> Value {
+    let db = TestDb::new();
+    if transport == "stdio" {
+        let mut out = client(
+            "scenario",
+            &[
+                "--transport",
+                "stdio",
+                "--bin",
+                binary(),
+                "--db",
+                path_str(&db.path),
+            ],
+        );
+        out.as_object_mut().expect("object").remove("pdf_sha256");
+        return out;
+    }
+    let server = TestServer::start(&db.path, &[], &[]);
+    let mut out = client(
+        "scenario",
+        &["--transport", transport, "--url", &server.url],
+    );
+    assert!(
+        server.log().contains("tool call tool=\"finalize_invoice\""),
+        "one log line per tool call: {}",
+        server.log()
+    );
+    assert!(
+        !server.log().contains("Muster") && !server.log().contains("11952"),
+        "logs carry no invoice contents"
+    );
+    out.as_object_mut().expect("object").remove("pdf_sha256");
+    out
+}
+
+#[test]
+fn the_same_scenario_gives_the_same_results_on_every_transport() {
+    let stdio = scenario_on("stdio");
+    // What a model sees: every verb, field-level errors, PDFs and resources.
+    assert_eq!(stdio["tools"].as_array().map(Vec::len), Some(18));
+    assert_eq!(stdio["no_profile"], "NOT_FOUND");
+    assert_eq!(stdio["draft"]["number"], Value::Null);
+    assert_eq!(stdio["draft_totals"]["total_gross"], "11952.43");
+    assert_eq!(stdio["next_number"], "2026-0001");
+    assert_eq!(stdio["finalized"]["number"], "2026-0001");
+    assert_eq!(stdio["finalized"]["status"], "open");
+    assert_eq!(stdio["finalized"]["due_date"], "2026-12-21");
+    assert_eq!(
+        stdio["after_part_payment"],
+        json!({"status": "open", "amount_paid": "5000.00", "amount_due": "6952.43"})
+    );
+    assert_eq!(stdio["after_payment"]["status"], "paid");
+    assert_eq!(stdio["after_payment"]["amount_due"], "0.00");
+    assert_eq!(
+        stdio["pdf"],
+        json!({"file_name": "2026-0001.pdf", "pages": 1, "uri": "invoice://1/pdf", "embedded": true})
+    );
+    assert_eq!(stdio["listed_paid"], json!(["2026-0001"]));
+    assert_eq!(
+        stdio["history"],
+        json!([
+            ["create", "mcp"],
+            ["update", "mcp"],
+            ["finalize", "mcp"],
+            ["pay", "mcp"],
+            ["pay", "mcp"]
+        ])
+    );
+    assert_eq!(stdio["credit_note"]["kind"], "credit_note");
+    assert_eq!(
+        stdio["void_paid"],
+        json!({"code": "INVALID_STATUS", "field": null})
+    );
+    assert_eq!(
+        stdio["bad_quantity"],
+        json!({"code": "VALIDATION_ERROR", "field": "lines[0].quantity"})
+    );
+    assert_eq!(stdio["unknown_field"]["code"], "VALIDATION_ERROR");
+    assert_eq!(stdio["unknown_id"], "NOT_FOUND");
+    assert_eq!(stdio["overpay"], "INVALID_STATUS");
+    assert_eq!(
+        stdio["unknown_tool"], -32602,
+        "unknown tool: invalid params"
+    );
+    assert_eq!(
+        stdio["resource_templates"],
+        json!(["invoice://{id}", "invoice://{id}/pdf"])
+    );
+    assert_eq!(stdio["resource_json_number"], "2026-0001");
+    assert_eq!(stdio["resource_pdf_mime"], "application/pdf");
+
+    for transport in ["sse", "http", "http-modern"] {
+        let other = scenario_on(transport);
+        assert_eq!(other, stdio, "{transport} differs from stdio");
+    }
+}
+
+#[test]
+fn token_host_and_origin_guard_every_route_but_health() {
+    let db = TestDb::new();
+    let token = "test-token-0123456789abcdef";
+    let server = TestServer::start(&db.path, &[], &[("INVOICER_TOKEN", token)]);
+    let out = client("auth", &["--url", &server.url, "--token", token]);
+    assert_eq!(out["health_without_token"], 200);
+    assert_eq!(out["mcp_without_token"], 401);
+    assert_eq!(out["mcp_wrong_token"], 401);
+    assert_eq!(out["sse_without_token"], 401);
+    assert_eq!(out["pdf_without_token"], 401);
+    assert_eq!(out["bad_host"], 403);
+    assert_eq!(out["bad_origin"], 403);
+    assert_eq!(
+        out["good_origin"], 404,
+        "passes the guard; no invoice 1 yet"
+    );
+    assert_eq!(out["http_client_without_token"], "refused");
+    assert_eq!(out["sse_client_without_token"], "refused");
+    assert_eq!(out["http_tools_with_token"], 18);
+    assert_eq!(out["sse_tools_with_token"], 18);
+    assert!(!server.log().contains(token), "the token is never logged");
+}
+
+#[test]
+fn a_token_file_and_a_short_token_are_checked_at_start() {
+    let db = TestDb::new();
+    let short = run_binary(
+        &db.path,
+        &["serve", "--port", "0", "--token-file", "missing"],
+        "",
+    );
+    assert_eq!(short.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&short.stderr).contains("token_file"));
+    let file = db.dir.path().join("token");
+    std::fs::write(&file, "too-short\n").unwrap();
+    let short = run_binary(
+        &db.path,
+        &["serve", "--port", "0", "--token-file", path_str(&file)],
+        "",
+    );
+    assert_eq!(short.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 16 characters"));
+}
+
+#[test]
+fn a_public_address_without_a_token_warns_loudly() {
+    let db = TestDb::new();
+    let server = TestServer::start(&db.path, &["--host", "0.0.0.0"], &[]);
+    assert!(
+        server.log().contains("WITHOUT A TOKEN"),
+        "warning missing: {}",
+        server.log()
+    );
+}
+
+/// A database with the seller profile, one finalized invoice and one draft of `lines` lines;
+/// their ids.
+fn prepared(db: &TestDb, lines: usize) -> (i64, i64) {
+    json_out(&run_binary(
+        &db.path,
+        &["seller", "set", "--file", "-"],
+        &seller_json().to_string(),
+    ));
+    let mut draft = crate::util::draft_json("100.00");
+    let created = json_out(&run_binary(
+        &db.path,
+        &["invoice", "create", "--file", "-"],
+        &draft.to_string(),
+    ));
+    let id = created["id"].as_i64().expect("id");
+    json_out(&run_binary(
+        &db.path,
+        &["invoice", "finalize", &id.to_string()],
+        "",
+    ));
+    let line = draft["lines"][0].clone();
+    draft["lines"] = Value::Array(vec![line; lines]);
+    let big = json_out(&run_binary(
+        &db.path,
+        &["invoice", "create", "--file", "-"],
+        &draft.to_string(),
+    ));
+    (id, big["id"].as_i64().expect("id"))
+}
+
+#[test]
+fn read_only_lists_and_runs_only_reads_and_renders() {
+    let db = TestDb::new();
+    let (id, _) = prepared(&db, 1);
+    let server = TestServer::start(&db.path, &[], &[("INVOICER_READ_ONLY", "1")]);
+    let out = client(
+        "read-only",
+        &["--url", &server.url, "--id", &id.to_string()],
+    );
+    assert_eq!(
+        out["tools"],
+        json!([
+            "get_invoice",
+            "get_invoice_history",
+            "get_invoice_template",
+            "get_seller_profile",
+            "list_customers",
+            "list_invoices",
+            "preview_next_number",
+            "render_invoice_pdf"
+        ])
+    );
+    assert_eq!(out["create"], "READ_ONLY");
+    assert_eq!(out["pay"], "READ_ONLY");
+    assert_eq!(out["get"], "open");
+    assert_eq!(out["render_pages"], 1);
+    let conn = db.raw();
+    let documents: i64 = conn
+        .query_row("SELECT count(*) FROM documents", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(documents, 2, "nothing was written");
+}
+
+#[test]
+fn fifty_clients_on_mixed_transports_get_gapless_numbers() {
+    let db = TestDb::new();
+    json_out(&run_binary(
+        &db.path,
+        &["seller", "set", "--file", "-"],
+        &seller_json().to_string(),
+    ));
+    let server = TestServer::start(&db.path, &[], &[]);
+    let out = client(
+        "concurrency",
+        &[
+            "--url",
+            &server.url,
+            "--bin",
+            binary(),
+            "--db",
+            path_str(&db.path),
+            "--clients",
+            "50",
+        ],
+    );
+    let expected: Vec<String> = (1..=50).map(|n| format!("2026-{n:04}")).collect();
+    assert_eq!(out["numbers"], json!(expected));
+    for transport in ["http", "sse", "stdio", "http-modern"] {
+        assert!(
+            out["per_transport"][transport].as_u64() >= Some(12),
+            "{out}"
+        );
+    }
+    assert_eq!(
+        crate::util::finalized_counters(&db),
+        (1..=50).collect::<Vec<u64>>()
+    );
+}
+
+#[test]
+fn sessions_are_capped_per_client_and_closed_when_they_never_initialize() {
+    let db = TestDb::new();
+    let server = TestServer::start(
+        &db.path,
+        &[
+            "--max-sessions-per-ip",
+            "2",
+            "--init-timeout-secs",
+            "1",
+            "--max-body-bytes",
+            "1048576",
+        ],
+        &[],
+    );
+    let out = client("limits", &["--url", &server.url]);
+    assert_eq!(out["third_session"], 429);
+    assert_eq!(out["open_sse_sessions"], 2);
+    let closed_after = out["closed_uninitialized_after_s"].as_f64().unwrap();
+    assert!(closed_after <= 3.0, "closed after {closed_after} s");
+    assert_eq!(out["open_after_close"], 0);
+    assert!(
+        out["huge_body"] == 413 || out["huge_body"] == "reset",
+        "an oversized body is refused, not read: {}",
+        out["huge_body"]
+    );
+    assert_eq!(out["health_after_huge_body"], 200);
+    assert!(server.log().contains("did not initialize within 1s"));
+}
+
+#[test]
+fn malformed_json_rpc_is_a_protocol_error() {
+    let db = TestDb::new();
+    let server = TestServer::start(&db.path, &[], &[]);
+    let out = client("malformed", &["--url", &server.url]);
+    assert_eq!(out["http_not_json"], 400);
+    assert_eq!(out["sse_not_json"], json!([400, -32700]));
+    assert_eq!(out["sse_not_jsonrpc"], json!([400, -32600]));
+    assert_eq!(out["sse_unknown_session"], 404);
+}
+
+#[test]
+fn sigterm_lets_the_in_flight_call_finish_then_exits() {
+    let db = TestDb::new();
+    let (_, big) = prepared(&db, 1000);
+    let mut server = TestServer::start(&db.path, &[], &[]);
+    let pid = server.child.id().to_string();
+    let out = client(
+        "shutdown",
+        &[
+            "--url",
+            &server.url,
+            "--pid",
+            &pid,
+            "--id",
+            &big.to_string(),
+        ],
+    );
+    assert!(out["in_flight_pages"].as_u64() > Some(10), "{out}");
+    assert_eq!(
+        out["embedded"], false,
+        "a 1000-line PDF is linked, not embedded"
+    );
+    assert_eq!(out["completed"], 4);
+    let status = server.wait_exit(Duration::from_secs(30));
+    assert!(status.success(), "exit {status}: {}", server.log());
+    let log = server.log();
+    assert!(log.contains("shutting down"), "{log}");
+    assert!(log.contains("stopped"), "{log}");
+}
+
+#[test]
+fn health_reports_version_database_and_sessions() {
+    let db = TestDb::new();
+    let server = TestServer::start(&db.path, &[], &[]);
+    let output = Command::new(python())
+        .args([
+            "-c",
+            "import sys, httpx2; r = httpx2.get(sys.argv[1]); print(r.status_code); print(r.text)",
+        ])
+        .arg(format!("{}/health", server.url))
+        .output()
+        .expect("python");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let (status, body) = text.split_once('\n').expect("two lines");
+    assert_eq!(status, "200");
+    let body: Value = serde_json::from_str(body.trim()).expect("JSON");
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(body["database"]["ok"], true);
+    assert_eq!(body["database"]["schema_version"], 2);
+    assert_eq!(body["sessions"], json!({"streamable_http": 0, "sse": 0}));
+    assert_eq!(body["tool_calls_in_flight"], 0);
+}
