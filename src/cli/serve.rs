@@ -143,10 +143,7 @@ fn http_config(args: &ServeArgs) -> Result<HttpConfig> {
         }
         _ => None,
     };
-    let mut allowed_hosts: Vec<String> = ["localhost", "127.0.0.1", "::1"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut allowed_hosts = HttpConfig::default().allowed_hosts;
     if !is_unspecified(&args.host) {
         allowed_hosts.push(args.host.clone());
     }

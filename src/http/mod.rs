@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::serve::ListenerExt;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
@@ -45,7 +46,8 @@ pub struct HttpConfig {
     pub sse_path: String,
     /// Bearer token required on every route but `/health`.
     pub token: Option<Token>,
-    /// Host names (with or without port) accepted in the `Host` header.
+    /// Host names (with or without port) accepted in the `Host` header; loopback names by
+    /// default.
     pub allowed_hosts: Vec<String>,
     /// Origins (`scheme://host[:port]`) accepted in the `Origin` header; requests without one
     /// pass.
@@ -72,7 +74,7 @@ impl Default for HttpConfig {
             mcp_path: "/mcp".into(),
             sse_path: "/sse".into(),
             token: None,
-            allowed_hosts: Vec::new(),
+            allowed_hosts: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
             allowed_origins: Vec::new(),
             max_body_bytes: 4 * 1024 * 1024,
             max_sessions: 1000,
@@ -238,7 +240,14 @@ impl BoundServer {
             }
         });
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
-        let result = axum::serve(self.listener, service)
+        // Answers are small writes (SSE events): without TCP_NODELAY, Nagle's algorithm and
+        // delayed ACKs hold them back ~40 ms.
+        let listener = self.listener.tap_io(|stream| {
+            if let Err(e) = stream.set_nodelay(true) {
+                tracing::debug!("cannot set TCP_NODELAY: {e}");
+            }
+        });
+        let result = axum::serve(listener, service)
             .with_graceful_shutdown(async move { shutdown.cancelled().await })
             .await
             .map_err(|e| Error::internal(format!("the HTTP server failed: {e}")));
