@@ -209,6 +209,10 @@ fn the_same_scenario_gives_the_same_results_on_every_transport() {
     );
     assert_eq!(stdio["listed_paid"], json!(["2026-0001"]));
     assert_eq!(
+        stdio["get_by_number"]["amount_credited"], "0.00",
+        "every amount in minor units"
+    );
+    assert_eq!(
         stdio["history"],
         json!([
             ["create", "mcp"],

@@ -19,6 +19,7 @@ use crate::domain::document::{
 };
 use crate::domain::lifecycle::Status;
 use crate::domain::listing::{DocumentSummary, ListFilter, Page};
+use crate::domain::money::Currency;
 use crate::domain::party::{Language, Party, PaymentDetails};
 use crate::domain::totals::{Totals, VatGroup};
 use crate::domain::vat::VatCategory;
@@ -591,8 +592,13 @@ fn build_document(
         total_vat: parse_decimal(&required(&t[11], "total_vat")?)?,
         total_gross: parse_decimal(&required(&t[12], "total_gross")?)?,
     };
-    let amount_paid = parse_decimal(&required(&t[13], "amount_paid")?)?;
-    let amount_credited = parse_decimal(&required(&t[14], "amount_credited")?)?;
+    // Stored sums start as '0': show them in the currency's minor unit like every amount.
+    let minor_units = |amount: Decimal| match Currency::from_code(&currency) {
+        Ok(c) => c.rescale(amount),
+        Err(_) => amount,
+    };
+    let amount_paid = minor_units(parse_decimal(&required(&t[13], "amount_paid")?)?);
+    let amount_credited = minor_units(parse_decimal(&required(&t[14], "amount_credited")?)?);
     let today = chrono::Utc::now().date_naive();
     Ok(Document {
         id: raw.id,
