@@ -3,11 +3,8 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = invoicer::cli::Cli::parse();
-    match invoicer::cli::run(cli) {
+    match invoicer::cli::parse().and_then(invoicer::cli::run) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // One line, whatever the message quotes.

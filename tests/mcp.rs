@@ -75,9 +75,9 @@ fn client(case: &str, args: &[&str]) -> Value {
 }
 
 /// `invoicer serve` on a free port; killed when dropped.
-struct TestServer {
+pub struct TestServer {
     child: Child,
-    url: String,
+    pub url: String,
     log: Arc<Mutex<String>>,
 }
 
@@ -97,6 +97,12 @@ impl TestServer {
         for (key, value) in env {
             command.env(key, value);
         }
+        TestServer::spawn(command)
+    }
+
+    /// Start a prepared `serve --port 0` command (stderr is taken over here).
+    pub fn spawn(mut command: Command) -> TestServer {
+        command.stderr(Stdio::piped());
         let mut child = command.spawn().expect("start invoicer serve");
         let stderr = child.stderr.take().expect("stderr");
         let log = Arc::new(Mutex::new(String::new()));
@@ -117,7 +123,7 @@ impl TestServer {
         TestServer { child, url, log }
     }
 
-    fn log(&self) -> String {
+    pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()
     }
 

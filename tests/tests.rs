@@ -8,5 +8,6 @@ mod concurrency;
 mod crash;
 mod lifecycle;
 mod mcp;
+mod ops;
 mod render;
 mod tamper;

@@ -3,9 +3,11 @@
 //! `demo.rs`). Each command parses its input,
 //! makes one [`Engine`] call and prints the result as JSON on stdout, so it can be scripted.
 
+mod config;
 mod customer;
 mod demo;
 mod invoice;
+mod maintenance;
 mod render;
 mod seller;
 mod series;
@@ -38,6 +40,10 @@ pub struct Cli {
     /// the embedded ones; templates can read nothing outside it.
     #[arg(long, global = true, env = "INVOICER_TEMPLATE_DIR")]
     pub template_dir: Option<PathBuf>,
+    /// A TOML file with defaults for these flags and the `[serve]` ones (flags and environment
+    /// variables win); see `invoicer config`.
+    #[arg(long, global = true, env = "INVOICER_CONFIG")]
+    pub config: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -62,6 +68,23 @@ pub enum Command {
     Render(render::RenderArgs),
     /// Run the MCP server: HTTP (streamable HTTP + legacy SSE + /health) or `--stdio`.
     Serve(serve::ServeArgs),
+    /// Print the settings `serve` would use (flags, environment, config file), token redacted.
+    Config(serve::ServeArgs),
+    /// Copy the database to PATH while it is in use (SQLite's backup API); the copy is
+    /// integrity-checked before it gets its name. PATH must not exist.
+    Backup {
+        /// Where the copy goes.
+        path: PathBuf,
+    },
+    /// Check the database: integrity, schema version, documents per status, gapless numbering
+    /// per series. Exits 7 when something is wrong.
+    Check,
+    /// Ask a running server's health endpoint; exits 0 when it answers 200 (for HEALTHCHECK).
+    Health {
+        /// The health URL; by default port MCP_PORT (8080) on 127.0.0.1.
+        #[arg(long)]
+        url: Option<String>,
+    },
     /// Fill the database with a sample seller, customers and finalized invoices (own `demo`
     /// series, so real numbers are untouched), write their PDFs and print what was made.
     Demo {
@@ -71,8 +94,25 @@ pub enum Command {
     },
 }
 
+/// Parse the process's arguments, with the config file's values as defaults.
+pub fn parse() -> Result<Cli> {
+    config::parse(std::env::args_os().collect())
+}
+
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
+    // These need no database (or must not create one).
+    match &cli.command {
+        Command::Health { url } => {
+            let url = url.clone().unwrap_or_else(|| {
+                let port = std::env::var("MCP_PORT").unwrap_or_else(|_| "8080".into());
+                format!("http://127.0.0.1:{port}/health")
+            });
+            return maintenance::health(&url);
+        }
+        Command::Config(args) => return config::print(&cli, args),
+        _ => {}
+    }
     let mut engine = Engine::open(&cli.db)?.with_source(Source::Cli);
     if let Some(dir) = &cli.template_dir {
         let templates = Templates::directory(dir)?;
@@ -86,6 +126,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Render(args) => render::run(&engine, args),
         Command::Demo { out } => demo::run(&engine, &out),
         Command::Serve(args) => serve::run(engine, args),
+        Command::Backup { path } => maintenance::backup(&engine, &path),
+        Command::Check => maintenance::check(&engine),
+        Command::Health { .. } | Command::Config(_) => Ok(()),
     }
 }
 

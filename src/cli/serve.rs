@@ -135,7 +135,7 @@ async fn serve_stdio(server: InvoiceServer) -> Result<()> {
     Ok(())
 }
 
-fn http_config(args: &ServeArgs) -> Result<HttpConfig> {
+pub(super) fn http_config(args: &ServeArgs) -> Result<HttpConfig> {
     let token = match (&args.token_file, std::env::var("INVOICER_TOKEN")) {
         (Some(path), _) => Some(Token::from_file(path)?),
         (None, Ok(value)) if !value.trim().is_empty() => {

@@ -7,8 +7,11 @@
 //! (opening, seller, customers, series).
 
 mod drafts;
+mod maintenance;
 mod render;
 mod transitions;
+
+pub use maintenance::{BackupReport, CheckReport, SeriesCheck};
 
 use std::path::Path;
 use std::sync::Arc;

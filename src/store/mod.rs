@@ -10,6 +10,7 @@ mod archive;
 mod customers;
 mod documents;
 mod events;
+mod maintenance;
 mod open;
 mod seller;
 mod series;
@@ -26,6 +27,7 @@ use crate::error::{Error, Result};
 pub use archive::ArchivedPdf;
 pub use documents::{NewDocumentRow, PaymentRow};
 pub use events::Event;
+pub use maintenance::integrity_of_file;
 pub use open::SCHEMA_VERSION;
 pub use series::Series;
 

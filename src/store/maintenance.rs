@@ -1,0 +1,152 @@
+//! Operator tasks on the database file: an online backup through SQLite's backup API, and the
+//! raw facts `invoicer check` judges (integrity, documents per status, issued numbers and
+//! counters per series).
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use rusqlite::backup::StepResult;
+use rusqlite::{Connection, OpenFlags};
+
+use super::{Store, Tx, parse_date, sql_error};
+use crate::error::{Error, Result};
+
+/// Copy every page in one step: the source stays in one read transaction, so the copy is one
+/// consistent snapshot. In WAL mode writers go on meanwhile; a copy made in several steps
+/// would restart whenever one of them commits.
+const ALL_PAGES: std::ffi::c_int = -1;
+
+impl Store {
+    /// Copy the database to `dest` while others keep reading and writing it. The copy is
+    /// written to `dest` + `.partial`, checked with `PRAGMA integrity_check`, then renamed, so
+    /// `dest` is either absent or complete. An existing `dest` is refused.
+    pub fn backup_to(&self, dest: &Path) -> Result<()> {
+        if dest.exists() {
+            return Err(Error::validation(
+                "path",
+                format!("{} exists; backups never overwrite", dest.display()),
+            ));
+        }
+        let mut partial = dest.as_os_str().to_owned();
+        partial.push(".partial");
+        let partial = std::path::PathBuf::from(partial);
+        let _ = std::fs::remove_file(&partial);
+        let copy = || -> Result<()> {
+            let source = self.connection()?;
+            let mut target = Connection::open(&partial).map_err(|e| {
+                Error::validation("path", format!("cannot create {}: {e}", partial.display()))
+            })?;
+            {
+                let backup =
+                    rusqlite::backup::Backup::new(&source, &mut target).map_err(sql_error)?;
+                loop {
+                    match backup.step(ALL_PAGES).map_err(sql_error)? {
+                        StepResult::Done => break,
+                        StepResult::More => {}
+                        // Another connection holds a lock for a moment: wait, then go on.
+                        _ => std::thread::sleep(std::time::Duration::from_millis(5)),
+                    }
+                }
+            }
+            target
+                .pragma_update(None, "journal_mode", "DELETE")
+                .map_err(sql_error)?;
+            let report = integrity_of(&target)?;
+            if report != ["ok"] {
+                return Err(Error::storage(format!(
+                    "the backup failed its integrity check: {}",
+                    report.join("; ")
+                )));
+            }
+            Ok(())
+        };
+        if let Err(e) = copy() {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e);
+        }
+        std::fs::rename(&partial, dest).map_err(|e| {
+            Error::storage(format!("cannot move the backup to {}: {e}", dest.display()))
+        })
+    }
+}
+
+/// `PRAGMA integrity_check` rows: `["ok"]` for a sound file.
+fn integrity_of(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare("PRAGMA integrity_check").map_err(sql_error)?;
+    let rows = stmt
+        .query_map([], |row| row.get::<_, String>(0))
+        .map_err(sql_error)?;
+    rows.map(|r| r.map_err(sql_error)).collect()
+}
+
+/// Open `path` read-only, without migrating, and check its integrity (for a backup copy).
+pub fn integrity_of_file(path: &Path) -> Result<Vec<String>> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| Error::storage(format!("cannot open {}: {e}", path.display())))?;
+    integrity_of(&conn)
+}
+
+impl Tx<'_> {
+    /// `PRAGMA integrity_check` of the open database.
+    pub fn integrity_check(&self) -> Result<Vec<String>> {
+        integrity_of(self.conn)
+    }
+
+    /// How many documents there are per kind and status.
+    pub fn counts_by_status(&self) -> Result<Vec<(String, String, u64)>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT kind, status, count(*) FROM documents GROUP BY kind, status ORDER BY kind, status",
+            )
+            .map_err(sql_error)?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get::<_, i64>(2)?.unsigned_abs(),
+                ))
+            })
+            .map_err(sql_error)?;
+        rows.map(|r| r.map_err(sql_error)).collect()
+    }
+
+    /// Series and issue date of every numbered document.
+    pub fn numbered_documents(&self) -> Result<Vec<(String, NaiveDate)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT series, issue_date FROM documents WHERE number IS NOT NULL")
+            .map_err(sql_error)?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })
+            .map_err(sql_error)?;
+        rows.map(|r| {
+            let (series, date) = r.map_err(sql_error)?;
+            Ok((series, parse_date(&date)?))
+        })
+        .collect()
+    }
+
+    /// The last counter of every series and period.
+    pub fn series_counters(&self) -> Result<Vec<(String, String, u64)>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT series, period, last_counter FROM series_counters ORDER BY series, period",
+            )
+            .map_err(sql_error)?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get::<_, i64>(2)?.unsigned_abs(),
+                ))
+            })
+            .map_err(sql_error)?;
+        rows.map(|r| r.map_err(sql_error)).collect()
+    }
+}
