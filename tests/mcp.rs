@@ -173,16 +173,42 @@ fn scenario_on(transport: &str) -> Value {
         out.as_object_mut().expect("object").remove("pdf_sha256");
         return out;
     }
-    let server = TestServer::start(&db.path, &[], &[]);
+    // Streamable HTTP logs JSON lines, the others text.
+    let json_logs = transport == "http";
+    let env: &[(&str, &str)] = if json_logs {
+        &[("INVOICER_LOG_FORMAT", "json")]
+    } else {
+        &[]
+    };
+    let server = TestServer::start(&db.path, &[], env);
     let mut out = client(
         "scenario",
         &["--transport", transport, "--url", &server.url],
     );
-    assert!(
-        server.log().contains("tool call tool=\"finalize_invoice\""),
-        "one log line per tool call: {}",
-        server.log()
-    );
+    let log = server.log();
+    if json_logs {
+        let lines: Vec<Value> = log
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}")))
+            .collect();
+        let finalize = lines
+            .iter()
+            .find(|l| l["fields"]["tool"] == "finalize_invoice")
+            .unwrap_or_else(|| panic!("no log line for finalize_invoice: {log}"));
+        assert_eq!(finalize["level"], "INFO");
+        assert_eq!(finalize["fields"]["outcome"], "ok");
+        assert!(finalize["fields"]["elapsed_ms"].is_number());
+        let refused = lines
+            .iter()
+            .find(|l| l["fields"]["tool"] == "void_invoice")
+            .expect("a log line for the refused void");
+        assert_eq!(refused["fields"]["outcome"], "INVALID_STATUS");
+    } else {
+        assert!(
+            log.contains("tool call tool=\"finalize_invoice\""),
+            "one log line per tool call: {log}"
+        );
+    }
     assert!(
         !server.log().contains("Muster") && !server.log().contains("11952"),
         "logs carry no invoice contents"
