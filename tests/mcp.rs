@@ -203,6 +203,17 @@ fn scenario_on(transport: &str) -> Value {
             .find(|l| l["fields"]["tool"] == "void_invoice")
             .expect("a log line for the refused void");
         assert_eq!(refused["fields"]["outcome"], "INVALID_STATUS");
+        // The session was opened by initialize and ended by the client's DELETE.
+        let session_events: Vec<&str> = lines
+            .iter()
+            .filter(|l| l["fields"]["transport"] == "streamable-http")
+            .filter_map(|l| l["fields"]["message"].as_str())
+            .collect();
+        assert_eq!(
+            session_events,
+            ["session opened", "session closed"],
+            "{log}"
+        );
     } else {
         assert!(
             log.contains("tool call tool=\"finalize_invoice\""),
