@@ -94,12 +94,14 @@ impl Tx<'_> {
 
     /// How many documents there are per kind and status.
     pub fn counts_by_status(&self) -> Result<Vec<(String, String, u64)>> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT kind, status, count(*) FROM documents GROUP BY kind, status ORDER BY kind, status",
-            )
-            .map_err(sql_error)?;
+        self.text_text_count(
+            "SELECT kind, status, count(*) FROM documents GROUP BY kind, status ORDER BY kind, status",
+        )
+    }
+
+    /// Rows of two texts and a count.
+    fn text_text_count(&self, sql: &str) -> Result<Vec<(String, String, u64)>> {
+        let mut stmt = self.conn.prepare(sql).map_err(sql_error)?;
         let rows = stmt
             .query_map([], |row| {
                 Ok((
@@ -132,21 +134,8 @@ impl Tx<'_> {
 
     /// The last counter of every series and period.
     pub fn series_counters(&self) -> Result<Vec<(String, String, u64)>> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT series, period, last_counter FROM series_counters ORDER BY series, period",
-            )
-            .map_err(sql_error)?;
-        let rows = stmt
-            .query_map([], |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get::<_, i64>(2)?.unsigned_abs(),
-                ))
-            })
-            .map_err(sql_error)?;
-        rows.map(|r| r.map_err(sql_error)).collect()
+        self.text_text_count(
+            "SELECT series, period, last_counter FROM series_counters ORDER BY series, period",
+        )
     }
 }
