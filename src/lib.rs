@@ -25,6 +25,7 @@
 
 pub mod cli;
 pub mod domain;
+pub mod einvoice;
 pub mod engine;
 pub mod error;
 pub mod http;

