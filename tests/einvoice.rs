@@ -184,12 +184,17 @@ fn validate(files: &[String]) -> Value {
 }
 
 #[test]
-fn every_document_of_the_spread_is_valid_factur_x_and_xrechnung_cii() {
+fn every_document_of_the_spread_is_valid_in_every_format() {
     let db = TestDb::new();
     let made = finalized_spread(&db);
     let mut files = Vec::new();
     for (name, id) in &made {
-        for format in ["facturx", "xrechnung-cii", "xrechnung-ubl", "peppol-ubl"] {
+        for format in [
+            "facturx-xml",
+            "xrechnung-cii",
+            "xrechnung-ubl",
+            "peppol-ubl",
+        ] {
             let file = db.dir.path().join(format!("{name}.{format}.xml"));
             let out = cli_json(
                 &db.path,
@@ -235,15 +240,15 @@ fn every_document_of_the_spread_is_valid_factur_x_and_xrechnung_cii() {
 
     // What the files say, read back.
     let read = |name: &str| std::fs::read_to_string(db.dir.path().join(name)).unwrap();
-    let credit = read("credit_note.facturx.xml");
+    let credit = read("credit_note.facturx-xml.xml");
     assert!(credit.contains("<ram:TypeCode>381</ram:TypeCode>"));
     assert!(credit.contains("<ram:InvoiceReferencedDocument>"));
     let xrechnung = read("one_rate.xrechnung-cii.xml");
     assert!(xrechnung.contains("urn:xeinkauf.de:kosit:xrechnung_3.0"));
     assert!(xrechnung.contains("<ram:BuyerReference>04011000-12345-67</ram:BuyerReference>"));
-    let several = read("several_rates.facturx.xml");
+    let several = read("several_rates.facturx-xml.xml");
     assert!(several.contains("Danke für den Auftrag &amp; &lt;gute&gt; Zusammenarbeit."));
-    let yen = read("jpy.facturx.xml");
+    let yen = read("jpy.facturx-xml.xml");
     assert!(
         yen.contains("<ram:GrandTotalAmount>33000</ram:GrandTotalAmount>"),
         "{yen}"
@@ -292,14 +297,14 @@ fn exports_name_what_is_missing() {
         stderr.contains("buyer_reference") && stderr.contains("BR-DE-15"),
         "{stderr}"
     );
-    let (code, _) = refused(&id, "facturx");
+    let (code, _) = refused(&id, "facturx-xml");
     assert_eq!(code, Some(0), "Factur-X needs no buyer reference");
 
     let mut no_vat_id = plain.clone();
     no_vat_id["seller"] = json!({"name": "Kleinunternehmerin", "address_lines": ["Weg 1"],
         "postcode": "10115", "city": "Berlin", "country_code": "DE", "tax_number": "30/123/45678"});
     let id = finalize(no_vat_id);
-    let (code, stderr) = refused(&id, "facturx");
+    let (code, stderr) = refused(&id, "facturx-xml");
     assert_eq!(code, Some(3));
     assert!(
         stderr.contains("seller.vat_id") && stderr.contains("BR-CO-26"),
@@ -309,7 +314,7 @@ fn exports_name_what_is_missing() {
     let mut kwd = plain.clone();
     kwd["currency"] = json!("KWD");
     let id = finalize(kwd);
-    let (code, stderr) = refused(&id, "facturx");
+    let (code, stderr) = refused(&id, "facturx-xml");
     assert_eq!(code, Some(3));
     assert!(
         stderr.contains("currency") && stderr.contains("3 decimals"),
@@ -321,10 +326,156 @@ fn exports_name_what_is_missing() {
         &["invoice", "create", "--file", "-"],
         &plain.to_string(),
     );
-    let (code, stderr) = refused(&draft["id"].to_string(), "facturx");
+    let (code, stderr) = refused(&draft["id"].to_string(), "facturx-xml");
     assert_eq!(code, Some(5), "a draft has no number: {stderr}");
 
     let (code, stderr) = refused(&id, "pdf-a");
     assert_eq!(code, Some(3));
     assert!(stderr.contains("format"), "{stderr}");
+    let output = run_binary(
+        &db.path,
+        &[
+            "export",
+            &id,
+            "--format",
+            "facturx",
+            "--profile",
+            "basic",
+            "-o",
+            "-",
+        ],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("profile"));
+}
+
+#[test]
+fn factur_x_pdfs_are_pdf_a_3b_with_the_same_xml_inside() {
+    let db = TestDb::new();
+    let made = finalized_spread(&db);
+    let mut pdfs = Vec::new();
+    for (name, id) in &made {
+        let profiles: &[&str] = match name.as_str() {
+            "one_rate" => &["en16931", "extended", "xrechnung"],
+            _ => &["en16931"],
+        };
+        for profile in profiles {
+            let pdf = db.dir.path().join(format!("{name}.{profile}.pdf"));
+            cli_json(
+                &db.path,
+                &[
+                    "export",
+                    &id.to_string(),
+                    "--format",
+                    "facturx",
+                    "--profile",
+                    profile,
+                    "-o",
+                    pdf.to_str().unwrap(),
+                ],
+                "",
+            );
+            let xml = db.dir.path().join(format!("{name}.{profile}.xml"));
+            let xml_format = match *profile {
+                "en16931" => "facturx-xml",
+                "extended" => "facturx-extended-xml",
+                _ => "xrechnung-cii",
+            };
+            cli_json(
+                &db.path,
+                &[
+                    "export",
+                    &id.to_string(),
+                    "--format",
+                    xml_format,
+                    "-o",
+                    xml.to_str().unwrap(),
+                ],
+                "",
+            );
+            pdfs.push((pdf, xml, *profile));
+        }
+    }
+    let files: Vec<String> = pdfs
+        .iter()
+        .map(|(pdf, _, _)| pdf.to_str().unwrap().to_string())
+        .collect();
+    let report = validate(&files);
+    for (pdf, xml, profile) in &pdfs {
+        let name = pdf.file_name().unwrap().to_str().unwrap();
+        let entry = &report[name];
+        let standalone = std::fs::read(xml).unwrap();
+        assert_eq!(
+            entry["xml_sha256"],
+            invoicer::domain::digest::sha256_hex(&standalone),
+            "{name}: the attached XML is the standalone one"
+        );
+        let (attachment, level) = match *profile {
+            "en16931" => ("factur-x.xml", "en16931"),
+            "extended" => ("factur-x.xml", "extended"),
+            _ => ("xrechnung.xml", "en16931"),
+        };
+        assert_eq!(entry["attachment"], attachment, "{name}: {entry}");
+        assert_eq!(entry["level"], level, "{name}: {entry}");
+        assert_eq!(entry["xsd"], "ok", "{name}: {entry}");
+        let fatal = if *profile == "xrechnung" {
+            json!(["FX-SCH-A-000556 Value of 'ram:ID' is not allowed."])
+        } else {
+            json!([])
+        };
+        assert_eq!(entry["fatal"], fatal, "{name}: {entry}");
+
+        let bytes = std::fs::read(pdf).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            text.contains("<pdfaid:part>3</pdfaid:part><pdfaid:conformance>B</pdfaid:conformance>")
+        );
+        assert!(text.contains("/AFRelationship/Alternative"), "{name}");
+        assert!(text.contains("<fx:DocumentType>INVOICE</fx:DocumentType>"));
+        assert!(text.contains(&format!(
+            "<fx:DocumentFileName>{attachment}</fx:DocumentFileName>"
+        )));
+        let conformance = match *profile {
+            "en16931" => "EN 16931",
+            "extended" => "EXTENDED",
+            _ => "XRECHNUNG",
+        };
+        assert!(text.contains(&format!(
+            "<fx:ConformanceLevel>{conformance}</fx:ConformanceLevel>"
+        )));
+        assert!(text.contains("<pdfaSchema:prefix>fx</pdfaSchema:prefix>"));
+        let poppler = Command::new("pdftotext")
+            .arg(pdf)
+            .arg("-")
+            .output()
+            .expect("pdftotext");
+        assert!(
+            poppler.status.success() && poppler.stderr.is_empty(),
+            "{name}: {}",
+            String::from_utf8_lossy(&poppler.stderr)
+        );
+        assert!(String::from_utf8_lossy(&poppler.stdout).contains("Kunde GmbH"));
+    }
+    assert_eq!(pdfs.len(), 11);
+
+    let again = db.dir.path().join("again.pdf");
+    let (name, id) = &made[0];
+    cli_json(
+        &db.path,
+        &[
+            "export",
+            &id.to_string(),
+            "--format",
+            "facturx",
+            "-o",
+            again.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(
+        std::fs::read(&again).unwrap(),
+        std::fs::read(db.dir.path().join(format!("{name}.en16931.pdf"))).unwrap(),
+        "deterministic"
+    );
 }

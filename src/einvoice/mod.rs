@@ -4,7 +4,9 @@
 //!
 //! | format | syntax | guideline (BT-24) |
 //! |---|---|---|
-//! | `facturx` | CII | `urn:cen.eu:en16931:2017` (Factur-X / ZUGFeRD profile EN 16931) |
+//! | `facturx` | PDF/A-3b with CII inside (`factur-x.xml`, or `xrechnung.xml`) | per profile |
+//! | `facturx-xml` | CII | `urn:cen.eu:en16931:2017` (Factur-X / ZUGFeRD profile EN 16931) |
+//! | `facturx-extended-xml` | CII | `urn:cen.eu:en16931:2017#conformant#urn:factur-x.eu:1p0:extended` |
 //! | `xrechnung-cii` | CII | `urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0` |
 //! | `xrechnung-ubl` | UBL | the same |
 //! | `peppol-ubl` | UBL | `urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0` |
@@ -13,6 +15,7 @@
 
 mod check;
 mod cii;
+pub mod facturx;
 mod model;
 mod ubl;
 mod xml;
@@ -20,14 +23,18 @@ mod xml;
 use crate::domain::document::Document;
 use crate::domain::party::SellerProfile;
 use crate::error::{Error, Result};
+use crate::render::Renderer;
 
+pub use facturx::Profile;
 pub use model::InvoiceTerms;
 
-/// The e-invoice formats.
+/// The XML flavours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
-    /// Factur-X / ZUGFeRD, profile EN 16931 (CII).
+    /// CII of the Factur-X / ZUGFeRD profile EN 16931.
     FacturX,
+    /// CII of the Factur-X / ZUGFeRD profile EXTENDED.
+    FacturXExtended,
     /// XRechnung 3.0 in CII syntax.
     XRechnungCii,
     /// XRechnung 3.0 in UBL syntax.
@@ -37,36 +44,24 @@ pub enum Format {
 }
 
 impl Format {
-    /// Every format, in the order the docs list them.
-    pub const ALL: [Format; 4] = [
+    /// Every XML flavour.
+    pub const ALL: [Format; 5] = [
         Format::FacturX,
+        Format::FacturXExtended,
         Format::XRechnungCii,
         Format::XRechnungUbl,
         Format::PeppolUbl,
     ];
 
-    /// The name clients use: `facturx`, `xrechnung-cii`.
+    /// The name clients use.
     pub fn as_str(self) -> &'static str {
         match self {
-            Format::FacturX => "facturx",
+            Format::FacturX => "facturx-xml",
+            Format::FacturXExtended => "facturx-extended-xml",
             Format::XRechnungCii => "xrechnung-cii",
             Format::XRechnungUbl => "xrechnung-ubl",
             Format::PeppolUbl => "peppol-ubl",
         }
-    }
-
-    /// Parse a client's name for a format.
-    pub fn parse(name: &str) -> Result<Format> {
-        Format::ALL
-            .into_iter()
-            .find(|f| f.as_str() == name)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Format::ALL.iter().map(|f| f.as_str()).collect();
-                Error::validation(
-                    "format",
-                    format!("'{name}' is not an e-invoice format ({})", names.join(", ")),
-                )
-            })
     }
 
     /// Whether the German CIUS applies.
@@ -83,6 +78,9 @@ impl Format {
     pub fn guideline(self) -> &'static str {
         match self {
             Format::FacturX => "urn:cen.eu:en16931:2017",
+            Format::FacturXExtended => {
+                "urn:cen.eu:en16931:2017#conformant#urn:factur-x.eu:1p0:extended"
+            }
             Format::XRechnungCii | Format::XRechnungUbl => {
                 "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
             }
@@ -93,26 +91,89 @@ impl Format {
     }
 }
 
+/// What a client asks for: a Factur-X PDF (with the XML of a profile inside) or an XML file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// `facturx`: PDF/A-3b with the CII attached.
+    FacturXPdf(Profile),
+    /// An XML file.
+    Xml(Format),
+}
+
+impl Target {
+    /// The target names clients use, for messages and schemas.
+    pub const NAMES: [&str; 6] = [
+        "facturx",
+        "facturx-xml",
+        "facturx-extended-xml",
+        "xrechnung-cii",
+        "xrechnung-ubl",
+        "peppol-ubl",
+    ];
+
+    /// Parse a format name; `profile` (`en16931`, `extended`, `xrechnung`) only for `facturx`.
+    pub fn parse(name: &str, profile: Option<&str>) -> Result<Target> {
+        if name == "facturx" {
+            let profile = profile.map(Profile::parse).transpose()?;
+            return Ok(Target::FacturXPdf(profile.unwrap_or(Profile::En16931)));
+        }
+        if profile.is_some() {
+            return Err(Error::validation(
+                "profile",
+                "a profile is chosen only for the facturx PDF",
+            ));
+        }
+        Format::ALL
+            .into_iter()
+            .find(|f| f.as_str() == name)
+            .map(Target::Xml)
+            .ok_or_else(|| {
+                Error::validation(
+                    "format",
+                    format!(
+                        "'{name}' is not an e-invoice format ({})",
+                        Target::NAMES.join(", ")
+                    ),
+                )
+            })
+    }
+
+    /// The name of the target, `facturx` for every Factur-X PDF.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Target::FacturXPdf(_) => "facturx",
+            Target::Xml(format) => format.as_str(),
+        }
+    }
+}
+
 /// An e-invoice file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EInvoice {
-    /// Its format.
-    pub format: Format,
-    /// The XML.
-    pub xml: Vec<u8>,
+    /// What it is.
+    pub target: Target,
+    /// The file.
+    pub bytes: Vec<u8>,
+    /// `application/pdf` or `application/xml`.
+    pub mime_type: &'static str,
     /// Suggested file name: the number with the format's suffix.
     pub file_name: String,
 }
 
-/// Write the e-invoice of a finalized `document` in `format`; `profile` gives what the
-/// document does not store (the seller's phone). Refused with a field-level error when the
-/// target needs data the document lacks.
+/// Write the e-invoice of a finalized `document` as `target`; `seller` gives what the
+/// document does not store (the seller's phone), `renderer` makes Factur-X PDFs. Refused with
+/// a field-level error when the target needs data the document lacks.
 pub fn export(
     document: &Document,
-    profile: Option<&SellerProfile>,
-    format: Format,
+    seller: Option<&SellerProfile>,
+    target: Target,
+    renderer: &Renderer,
 ) -> Result<EInvoice> {
-    let terms = InvoiceTerms::of(document, profile)?;
+    let format = match target {
+        Target::FacturXPdf(profile) => profile.format(),
+        Target::Xml(format) => format,
+    };
+    let terms = InvoiceTerms::of(document, seller)?;
     check::check(&terms, format)?;
     let xml = if format.is_ubl() {
         ubl::write(&terms, format)?
@@ -121,9 +182,18 @@ pub fn export(
     };
     let stem = document.pdf_file_name();
     let stem = stem.trim_end_matches(".pdf");
-    Ok(EInvoice {
-        format,
-        xml,
-        file_name: format!("{stem}.{}.xml", format.as_str()),
+    Ok(match target {
+        Target::FacturXPdf(profile) => EInvoice {
+            target,
+            bytes: facturx::pdf(renderer, document, seller, &xml, profile)?,
+            mime_type: "application/pdf",
+            file_name: format!("{stem}.facturx.pdf"),
+        },
+        Target::Xml(format) => EInvoice {
+            target,
+            bytes: xml,
+            mime_type: "application/xml",
+            file_name: format!("{stem}.{}.xml", format.as_str()),
+        },
     })
 }

@@ -29,7 +29,7 @@ use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
 use typst::{Library, LibraryExt};
 use typst_layout::PagedDocument;
-use typst_pdf::{PdfOptions, Timestamp};
+use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
 pub use templates::{MAIN_TEMPLATE, Templates};
 
@@ -66,6 +66,19 @@ pub struct RenderedPdf {
     pub pages: usize,
     /// Typst warnings (a missing glyph, an unknown font), each with its template position.
     pub warnings: Vec<String>,
+}
+
+/// A file embedded in a PDF/A-3 as the document's alternative (machine-readable) form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// File name inside the PDF, e.g. `factur-x.xml`.
+    pub name: String,
+    /// MIME type, e.g. `text/xml`.
+    pub mime_type: String,
+    /// Shown by PDF readers in the attachment list.
+    pub description: String,
+    /// The content.
+    pub bytes: Vec<u8>,
 }
 
 /// Fonts, standard library and templates, built once and shared by every render.
@@ -126,6 +139,27 @@ impl Renderer {
         document: &Document,
         seller: Option<&SellerProfile>,
     ) -> Result<RenderedPdf> {
+        self.render_with(document, seller, None)
+    }
+
+    /// Render `document` as PDF/A-3b with `attachment` embedded as its `Alternative`
+    /// representation (the XML of a Factur-X / ZUGFeRD invoice). The template is the same;
+    /// the attachment is added by a wrapper around it.
+    pub fn render_pdf_a3(
+        &self,
+        document: &Document,
+        seller: Option<&SellerProfile>,
+        attachment: &Attachment,
+    ) -> Result<RenderedPdf> {
+        self.render_with(document, seller, Some(attachment))
+    }
+
+    fn render_with(
+        &self,
+        document: &Document,
+        seller: Option<&SellerProfile>,
+        attachment: Option<&Attachment>,
+    ) -> Result<RenderedPdf> {
         let qr = view::wants_qr(document)
             .then(|| qr_image(document))
             .flatten();
@@ -134,12 +168,18 @@ impl Renderer {
         let stamp = document.finalized_at.unwrap_or(document.updated_at);
         let today = typst_datetime(stamp)
             .ok_or_else(|| Error::internal(format!("date {stamp} is out of Typst's range")))?;
-        let world = InvoiceWorld::new(self, Bytes::new(data), qr.map(Bytes::from_string), today);
-        let options = PdfOptions {
+        let mut world =
+            InvoiceWorld::new(self, Bytes::new(data), qr.map(Bytes::from_string), today);
+        let mut options = PdfOptions {
             ident: Smart::Custom(identifier(document)),
             timestamp: Some(Timestamp::new_utc(today)),
             ..PdfOptions::default()
         };
+        if let Some(attachment) = attachment {
+            world.attach(attachment);
+            options.standards = PdfStandards::new(&[PdfStandard::A_3b])
+                .map_err(|e| Error::internal(format!("PDF/A-3b: {}", e.message())))?;
+        }
         let rendered = compile_and_export(&world, &options);
         self.after_render();
         rendered

@@ -20,6 +20,9 @@ pub struct InvoiceWorld<'a> {
     pub data: Bytes,
     pub qr: Option<Bytes>,
     pub today: Datetime,
+    /// With an attachment, the main file is a wrapper that includes the template and attaches
+    /// the file: (wrapper source, attachment path, attachment bytes).
+    pub attachment: Option<(Source, String, Bytes)>,
 }
 
 impl<'a> InvoiceWorld<'a> {
@@ -31,14 +34,41 @@ impl<'a> InvoiceWorld<'a> {
             data,
             qr,
             today,
+            attachment: None,
         }
+    }
+
+    /// Make the main file a wrapper that includes the template and attaches `attachment`.
+    pub fn attach(&mut self, attachment: &super::Attachment) {
+        let path = format!("/{}", attachment.name);
+        let text = format!(
+            "#include {template}\n#pdf.attach({path}, relationship: \"alternative\", \
+             mime-type: {mime}, description: {description})\n",
+            template = typst_string(MAIN_TEMPLATE),
+            path = typst_string(&path),
+            mime = typst_string(&attachment.mime_type),
+            description = typst_string(&attachment.description),
+        );
+        let wrapper = main_id_of(WRAPPER);
+        self.main = wrapper;
+        self.attachment = Some((
+            Source::new(wrapper, text),
+            path,
+            Bytes::new(attachment.bytes.clone()),
+        ));
     }
 
     fn own_file(&self, id: FileId) -> Option<FileResult<Bytes>> {
         if !matches!(id.root(), VirtualRoot::Project) {
             return None;
         }
-        match id.vpath().get_with_slash() {
+        let path = id.vpath().get_with_slash();
+        if let Some((_, attached, bytes)) = &self.attachment
+            && path == attached.as_str()
+        {
+            return Some(Ok(bytes.clone()));
+        }
+        match path {
             DATA_PATH => Some(Ok(self.data.clone())),
             QR_PATH => Some(
                 self.qr
@@ -64,7 +94,10 @@ impl World for InvoiceWorld<'_> {
     }
 
     fn source(&self, id: FileId) -> FileResult<Source> {
-        self.renderer.source(id)
+        match &self.attachment {
+            Some((wrapper, _, _)) if wrapper.id() == id => Ok(wrapper.clone()),
+            _ => self.renderer.source(id),
+        }
     }
 
     fn file(&self, id: FileId) -> FileResult<Bytes> {
@@ -83,9 +116,30 @@ impl World for InvoiceWorld<'_> {
     }
 }
 
+/// Path of the wrapper that attaches a file; not a path a template can have.
+const WRAPPER: &str = "/.invoicer-attach.typ";
+
 /// The main template's id.
 pub fn main_id() -> FileId {
-    let vpath =
-        VirtualPath::new(MAIN_TEMPLATE).expect("the main template path is a valid constant");
+    main_id_of(MAIN_TEMPLATE)
+}
+
+fn main_id_of(path: &str) -> FileId {
+    let vpath = VirtualPath::new(path).expect("the template paths are valid constants");
     RootedPath::new(VirtualRoot::Project, vpath).intern()
+}
+
+/// `text` as a Typst string literal.
+fn typst_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }

