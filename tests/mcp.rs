@@ -192,7 +192,7 @@ fn scenario_on(transport: &str) -> Value {
 fn the_same_scenario_gives_the_same_results_on_every_transport() {
     let stdio = scenario_on("stdio");
     // What a model sees: every verb, field-level errors, PDFs and resources.
-    assert_eq!(stdio["tools"].as_array().map(Vec::len), Some(18));
+    assert_eq!(stdio["tools"].as_array().map(Vec::len), Some(19));
     assert_eq!(stdio["no_profile"], "NOT_FOUND");
     assert_eq!(stdio["draft"]["number"], Value::Null);
     assert_eq!(stdio["draft_totals"]["total_gross"], "11952.43");
@@ -243,10 +243,24 @@ fn the_same_scenario_gives_the_same_results_on_every_transport() {
     );
     assert_eq!(
         stdio["resource_templates"],
-        json!(["invoice://{id}", "invoice://{id}/pdf"])
+        json!([
+            "invoice://{id}",
+            "invoice://{id}/einvoice/{format}",
+            "invoice://{id}/pdf"
+        ])
     );
     assert_eq!(stdio["resource_json_number"], "2026-0001");
     assert_eq!(stdio["resource_pdf_mime"], "application/pdf");
+    assert_eq!(
+        stdio["einvoice"],
+        json!({"format": "facturx", "file_name": "2026-0001.facturx.pdf",
+               "mime_type": "application/pdf", "embedded": true})
+    );
+    assert_eq!(
+        stdio["xrechnung_refused"],
+        json!({"code": "VALIDATION_ERROR", "field": "buyer_reference"})
+    );
+    assert_eq!(stdio["einvoice_resource"], json!(["application/xml", true]));
 
     for transport in ["sse", "http", "http-modern"] {
         let other = scenario_on(transport);
@@ -273,8 +287,8 @@ fn token_host_and_origin_guard_every_route_but_health() {
     );
     assert_eq!(out["http_client_without_token"], "refused");
     assert_eq!(out["sse_client_without_token"], "refused");
-    assert_eq!(out["http_tools_with_token"], 18);
-    assert_eq!(out["sse_tools_with_token"], 18);
+    assert_eq!(out["http_tools_with_token"], 19);
+    assert_eq!(out["sse_tools_with_token"], 19);
     assert!(!server.log().contains(token), "the token is never logged");
 }
 
@@ -352,6 +366,7 @@ fn read_only_lists_and_runs_only_reads_and_renders() {
     assert_eq!(
         out["tools"],
         json!([
+            "export_einvoice",
             "get_invoice",
             "get_invoice_history",
             "get_invoice_template",

@@ -139,7 +139,7 @@ fn the_release_binary_renders_and_serves_mcp_with_an_empty_environment() {
     assert_eq!(init["result"]["serverInfo"]["name"], "invoicer");
     ask(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
     let tools = ask(json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}));
-    assert_eq!(tools["result"]["tools"].as_array().map(Vec::len), Some(18));
+    assert_eq!(tools["result"]["tools"].as_array().map(Vec::len), Some(19));
     let template = ask(json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
         "params": {"name": "get_invoice_template", "arguments": {"language": "en"}}}));
     assert_eq!(template["result"]["isError"], false, "{template}");

@@ -40,6 +40,15 @@ impl Profile {
         }
     }
 
+    /// The name clients use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::En16931 => "en16931",
+            Profile::Extended => "extended",
+            Profile::XRechnung => "xrechnung",
+        }
+    }
+
     /// The CII flavour written inside.
     pub fn format(self) -> Format {
         match self {

@@ -188,7 +188,7 @@ fn router(server: InvoiceServer, config: HttpConfig) -> (Router, CancellationTok
     let guarded = Router::new()
         .route(&config.sse_path, axum::routing::get(sse::open))
         .route(&config.message_path(), axum::routing::post(sse::message))
-        .route("/invoices/{file}", axum::routing::get(routes::invoice_pdf))
+        .route("/invoices/{file}", axum::routing::get(routes::invoice_file))
         .merge(mcp)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

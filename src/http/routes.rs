@@ -1,12 +1,15 @@
 //! Plain HTTP routes beside MCP: `GET /health` (no auth: version, database, open sessions)
-//! and `GET /invoices/{id}.pdf`, the download behind `render_invoice_pdf`'s link.
+//! and `GET /invoices/{file}`, the downloads behind the links of `render_invoice_pdf`
+//! (`{id}.pdf`) and `export_einvoice` (`{id}.facturx.pdf`, `{id}.{format}.xml`).
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::AppState;
+use crate::domain::digest::sha256_hex;
+use crate::einvoice::Target;
 use crate::engine::{DocumentKey, Source};
 use crate::error::{Error, ErrorCode};
 
@@ -38,37 +41,79 @@ pub(super) async fn health(State(state): State<AppState>) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-/// `GET /invoices/{id}.pdf` (id or number): the same PDF `render_invoice_pdf` returns.
-pub(super) async fn invoice_pdf(
+/// What `/invoices/{file}` names.
+enum Download {
+    /// `{id}.pdf`: the PDF.
+    Pdf(DocumentKey),
+    /// `{id}.facturx.pdf` (`?profile=`) or `{id}.{format}.xml`: the e-invoice.
+    EInvoice(DocumentKey, Target),
+}
+
+fn download_of(file: &str, profile: Option<&str>) -> Result<Download, Error> {
+    let not_found = || {
+        Error::not_found(
+            "downloads are /invoices/{id}.pdf, /invoices/{id}.facturx.pdf and /invoices/{id}.{format}.xml",
+        )
+    };
+    if let Some(key) = file.strip_suffix(".facturx.pdf") {
+        let target = Target::parse("facturx", profile)?;
+        return Ok(Download::EInvoice(DocumentKey::parse(key)?, target));
+    }
+    if let Some(key) = file.strip_suffix(".pdf") {
+        return Ok(Download::Pdf(DocumentKey::parse(key)?));
+    }
+    let (key, format) = file
+        .strip_suffix(".xml")
+        .and_then(|stem| stem.rsplit_once('.'))
+        .ok_or_else(not_found)?;
+    Ok(Download::EInvoice(
+        DocumentKey::parse(key)?,
+        Target::parse(format, None)?,
+    ))
+}
+
+/// Query of the download route.
+#[derive(Debug, serde::Deserialize)]
+pub(super) struct DownloadQuery {
+    profile: Option<String>,
+}
+
+/// `GET /invoices/{file}` (by id or number): the PDF `render_invoice_pdf` returns, or an
+/// e-invoice as `export_einvoice` makes it.
+pub(super) async fn invoice_file(
     State(state): State<AppState>,
     Path(file): Path<String>,
+    Query(query): Query<DownloadQuery>,
 ) -> Response {
-    let Some(key) = file.strip_suffix(".pdf") else {
-        return error_response(&Error::not_found("PDFs are at /invoices/{id}.pdf"));
-    };
-    let key = match DocumentKey::parse(key) {
-        Ok(key) => key,
+    let download = match download_of(&file, query.profile.as_deref()) {
+        Ok(download) => download,
         Err(e) => return error_response(&e),
     };
     let engine = state.shared.server.engine().with_source(Source::Http);
-    let rendered = tokio::task::spawn_blocking(move || {
-        let document = engine.get_invoice(&key)?;
-        let pdf = engine.render_invoice_pdf(&key)?;
-        Ok::<_, Error>((document.pdf_file_name(), pdf))
+    let made = tokio::task::spawn_blocking(move || match download {
+        Download::Pdf(key) => {
+            let name = engine.get_invoice(&key)?.pdf_file_name();
+            let pdf = engine.render_invoice_pdf(&key)?;
+            Ok::<_, Error>((name, "application/pdf", pdf.pdf))
+        }
+        Download::EInvoice(key, target) => {
+            let file = engine.export_einvoice(&key, target)?;
+            Ok((file.file_name, file.mime_type, file.bytes))
+        }
     })
     .await
     .unwrap_or_else(|e| Err(Error::internal(e.to_string())));
-    match rendered {
-        Ok((file_name, pdf)) => (
+    match made {
+        Ok((file_name, mime_type, bytes)) => (
             [
-                (header::CONTENT_TYPE, "application/pdf".to_string()),
+                (header::CONTENT_TYPE, mime_type.to_string()),
                 (
                     header::CONTENT_DISPOSITION,
                     format!("inline; filename=\"{file_name}\""),
                 ),
-                (header::ETAG, format!("\"{}\"", pdf.sha256)),
+                (header::ETAG, format!("\"{}\"", sha256_hex(&bytes))),
             ],
-            pdf.pdf,
+            bytes,
         )
             .into_response(),
         Err(e) => error_response(&e),

@@ -189,6 +189,24 @@ async def scenario(args: argparse.Namespace) -> dict[str, Any]:
             expect(response.headers["content-type"] == "application/pdf", "download content type")
         out["pdf_sha256"] = info["sha256"]
 
+        exported = await client.call_tool("export_einvoice", {"id": number, "format": "facturx"})
+        expect(not exported.is_error, f"export failed: {exported.content}")
+        info = exported.structured_content
+        blobs = [c.resource for c in exported.content if getattr(c, "type", None) == "resource"]
+        expect(len(blobs) == 1 and blobs[0].mime_type == "application/pdf", "a Factur-X PDF")
+        facturx_pdf = base64.b64decode(blobs[0].blob)
+        expect(b"<fx:ConformanceLevel>EN 16931</fx:ConformanceLevel>" in facturx_pdf, "Factur-X XMP")
+        expect(hashlib.sha256(facturx_pdf).hexdigest() == info["sha256"], "sha256 of the Factur-X PDF")
+        if args.transport != "stdio":
+            async with httpx2.AsyncClient() as http:
+                response = await http.get(info["download_url"])
+            expect(response.content == facturx_pdf, "the Factur-X download is the same PDF")
+        out["einvoice"] = {k: info[k] for k in ("format", "file_name", "mime_type", "embedded")}
+        refused = await call_error(client, "export_einvoice", {"id": number, "format": "xrechnung-cii"})
+        out["xrechnung_refused"] = {k: refused[k] for k in ("code", "field")}
+        read = await client.read_resource(f"invoice://{doc['id']}/einvoice/facturx-xml")
+        out["einvoice_resource"] = [read.contents[0].mime_type, "<rsm:CrossIndustryInvoice" in read.contents[0].text]
+
         got = await call(client, "get_invoice", {"id": number})
         out["get_by_number"] = stable(got)
         listed = await call(client, "list_invoices", {"status": "paid"})

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::{ById, Effect, Reply, ToolSpec, describe};
 use crate::domain::document::Document;
 use crate::domain::listing::{ListFilter, Page};
+use crate::einvoice::Target;
 use crate::store::Event;
 
 /// MIME type of the PDFs.
@@ -118,12 +119,139 @@ pub(super) fn tools() -> Vec<ToolSpec> {
                 Ok(reply)
             },
         ),
+        ToolSpec::with_reply::<ExportArgs, ExportedInfo>(
+            "export_einvoice",
+            "Export e-invoice",
+            "The e-invoice of a finalized invoice or credit note, from the same data as its PDF: \
+             `facturx` is the PDF/A-3b with the CII XML inside (Factur-X / ZUGFeRD; `profile` \
+             en16931 (default), extended or xrechnung); `xrechnung-cii` and `xrechnung-ubl` are \
+             XRechnung 3.0 XML for German public buyers (they need the buyer reference, both \
+             e-mail addresses and the seller's phone); `peppol-ubl` is Peppol BIS Billing 3.0 (both \
+             parties need a European VAT ID); `facturx-xml` is the Factur-X XML alone. Returned as \
+             an embedded resource and, over HTTP, a download URL. A missing piece comes back as \
+             VALIDATION_ERROR naming the field.",
+            Effect::Reads,
+            |cx, input: ExportArgs| {
+                let target = Target::parse(&input.format, input.profile.as_deref())?;
+                let document = cx.engine.get_invoice(&input.id.0)?;
+                let exported = cx.engine.export_einvoice(&input.id.0, target)?;
+                let uri = einvoice_uri(document.id, target);
+                let embedded = exported.bytes.len() <= MAX_EMBEDDED_PDF_BYTES;
+                let info = ExportedInfo {
+                    id: document.id,
+                    number: document.number.clone(),
+                    format: target.as_str().to_string(),
+                    file_name: exported.file_name.clone(),
+                    mime_type: exported.mime_type.to_string(),
+                    size_bytes: exported.bytes.len() as u64,
+                    sha256: crate::domain::digest::sha256_hex(&exported.bytes),
+                    download_url: cx.download_base.map(|base| {
+                        format!("{base}/invoices/{}", download_path(document.id, target))
+                    }),
+                    embedded,
+                };
+                let mut summary = format!(
+                    "{} of {}: {} bytes",
+                    info.format,
+                    info.number.as_deref().unwrap_or("?"),
+                    info.size_bytes
+                );
+                if let Some(url) = &info.download_url {
+                    summary.push_str(&format!(", download: {url}"));
+                }
+                let contents = if !embedded {
+                    None
+                } else if exported.mime_type == PDF_MIME {
+                    let blob = base64::engine::general_purpose::STANDARD.encode(&exported.bytes);
+                    Some(ResourceContents::blob(blob, uri.clone()).with_mime_type(PDF_MIME))
+                } else {
+                    let text = String::from_utf8(exported.bytes.clone())
+                        .map_err(|_| crate::error::Error::internal("the XML is not UTF-8"))?;
+                    Some(
+                        ResourceContents::text(text, uri.clone())
+                            .with_mime_type(exported.mime_type),
+                    )
+                };
+                let attachment = match contents {
+                    Some(contents) => ContentBlock::resource(contents),
+                    None => ContentBlock::resource_link(
+                        Resource::new(uri, info.file_name.clone())
+                            .with_mime_type(exported.mime_type)
+                            .with_size(info.size_bytes),
+                    ),
+                };
+                let mut reply = Reply::new(&info, summary)?;
+                reply.attachments.push(attachment);
+                Ok(reply)
+            },
+        ),
     ]
+}
+
+/// The path below `/invoices/` of a document's e-invoice.
+fn download_path(id: i64, target: Target) -> String {
+    match target {
+        Target::FacturXPdf(crate::einvoice::Profile::En16931) => format!("{id}.facturx.pdf"),
+        Target::FacturXPdf(profile) => format!("{id}.facturx.pdf?profile={}", profile.as_str()),
+        Target::Xml(format) => format!("{id}.{}.xml", format.as_str()),
+    }
+}
+
+/// The resource URI of a document's e-invoice.
+pub fn einvoice_uri(id: i64, target: Target) -> String {
+    match target {
+        Target::FacturXPdf(profile) => {
+            format!(
+                "invoice://{id}/einvoice/facturx?profile={}",
+                profile.as_str()
+            )
+        }
+        Target::Xml(format) => format!("invoice://{id}/einvoice/{}", format.as_str()),
+    }
 }
 
 /// The resource URI of a document's PDF.
 pub fn pdf_uri(id: i64) -> String {
     format!("invoice://{id}/pdf")
+}
+
+/// Arguments of `export_einvoice`.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct ExportArgs {
+    /// The finalized document: its id (e.g. 12) or its number (e.g. "2026-0001").
+    id: super::DocumentArg,
+    /// facturx, facturx-xml, facturx-extended-xml, xrechnung-cii, xrechnung-ubl or peppol-ubl.
+    #[schemars(extend("enum" = ["facturx", "facturx-xml", "facturx-extended-xml", "xrechnung-cii", "xrechnung-ubl", "peppol-ubl"]))]
+    format: String,
+    /// Only for facturx: en16931 (default), extended or xrechnung.
+    #[serde(default)]
+    profile: Option<String>,
+}
+
+/// Result of `export_einvoice`; the file itself is the embedded resource.
+#[derive(Debug, Serialize, JsonSchema)]
+struct ExportedInfo {
+    /// Document id.
+    id: i64,
+    /// Document number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    number: Option<String>,
+    /// The format asked for.
+    format: String,
+    /// Suggested file name.
+    file_name: String,
+    /// application/pdf or application/xml.
+    mime_type: String,
+    /// Size of the file.
+    size_bytes: u64,
+    /// SHA-256 of the file, hex.
+    sha256: String,
+    /// Where to download it over HTTP (same bearer token as MCP).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    download_url: Option<String>,
+    /// Whether the file is embedded in this result (up to 640 KiB); otherwise it is linked.
+    embedded: bool,
 }
 
 /// Result of `get_invoice_history`.
