@@ -476,6 +476,80 @@ fn factur_x_pdfs_are_pdf_a_3b_with_the_same_xml_inside() {
     assert_eq!(
         std::fs::read(&again).unwrap(),
         std::fs::read(db.dir.path().join(format!("{name}.en16931.pdf"))).unwrap(),
-        "deterministic"
+        "a second export returns the archived Factur-X PDF"
     );
+}
+
+#[test]
+fn finalization_can_archive_the_e_invoice_and_refuses_drafts_that_lack_its_data() {
+    let db = TestDb::new();
+    cli_json(
+        &db.path,
+        &["seller", "set", "--file", "-"],
+        &seller().to_string(),
+    );
+    let with_einvoice = |args: &[&str]| {
+        let mut all = vec!["--einvoice-at-finalize", "xrechnung-cii"];
+        all.extend_from_slice(args);
+        run_binary(&db.path, &all, "")
+    };
+    let mut payload = json!({"buyer": buyer("DE", None), "issue_date": "2026-11-21",
+                             "lines": [line("Beratung", "1", "100.00", "19")]});
+    let draft = cli_json(
+        &db.path,
+        &["invoice", "create", "--file", "-"],
+        &payload.to_string(),
+    );
+    let id = draft["id"].as_i64().unwrap().to_string();
+    let refused = with_einvoice(&["invoice", "finalize", &id]);
+    assert_eq!(refused.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("buyer_reference"));
+    let still = cli_json(&db.path, &["invoice", "show", &id], "");
+    assert_eq!(still["status"], "draft", "refused before numbering");
+
+    payload["buyer_reference"] = json!("04011000-12345-67");
+    cli_json(
+        &db.path,
+        &["invoice", "update", &id, "--file", "-"],
+        &json!({"buyer_reference": "04011000-12345-67"}).to_string(),
+    );
+    let done = with_einvoice(&["invoice", "finalize", &id]);
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let finalized: Value = serde_json::from_slice(&done.stdout).unwrap();
+    assert_eq!(
+        finalized["number"], "2026-0001",
+        "no number was used by the refusal"
+    );
+
+    let conn = db.raw();
+    let (content, sha256): (Vec<u8>, String) = conn
+        .query_row(
+            "SELECT content, sha256 FROM document_einvoices WHERE document_id = ?1 AND format = 'xrechnung-cii'",
+            [id.parse::<i64>().unwrap()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("archived at finalization");
+    assert_eq!(sha256, invoicer::domain::digest::sha256_hex(&content));
+    let exported = run_binary(
+        &db.path,
+        &["export", &id, "--format", "xrechnung-cii", "-o", "-"],
+        "",
+    );
+    assert_eq!(
+        exported.stdout, content,
+        "export returns the archived e-invoice"
+    );
+    for sql in [
+        "UPDATE document_einvoices SET content = x'00'",
+        "DELETE FROM document_einvoices",
+    ] {
+        let err = conn
+            .execute(sql, [])
+            .expect_err("archived e-invoices are immutable");
+        assert!(err.to_string().contains("immutable"), "{err}");
+    }
 }

@@ -23,7 +23,7 @@ use super::serve::{ServeArgs, http_config};
 use crate::error::{Error, Result};
 
 /// Keys the file may set at the top level (global flags).
-const GLOBAL_KEYS: &[&str] = &["db", "template_dir"];
+const GLOBAL_KEYS: &[&str] = &["db", "template_dir", "einvoice_at_finalize"];
 /// Keys of the `[serve]` table: the `serve` flags, by their long names with `_`.
 const SERVE_KEYS: &[&str] = &[
     "host",
@@ -167,6 +167,7 @@ pub(super) fn print(cli: &Cli, args: &ServeArgs) -> Result<()> {
         "config_file": cli.config,
         "db": cli.db,
         "template_dir": cli.template_dir,
+        "einvoice_at_finalize": cli.einvoice_at_finalize,
         "serve": {
             "host": http.host,
             "port": http.port,

@@ -41,6 +41,11 @@ pub struct Cli {
     /// the embedded ones; templates can read nothing outside it.
     #[arg(long, global = true, env = "INVOICER_TEMPLATE_DIR")]
     pub template_dir: Option<PathBuf>,
+    /// Make and archive this e-invoice at every finalization (facturx, facturx:xrechnung,
+    /// xrechnung-cii, xrechnung-ubl, peppol-ubl, …); drafts lacking what it needs are refused
+    /// before they get a number.
+    #[arg(long, global = true, env = "INVOICER_EINVOICE_AT_FINALIZE")]
+    pub einvoice_at_finalize: Option<String>,
     /// A TOML file with defaults for these flags and the `[serve]` ones (flags and environment
     /// variables win); see `invoicer config`.
     #[arg(long, global = true, env = "INVOICER_CONFIG")]
@@ -116,7 +121,15 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Config(args) => return config::print(&cli, args),
         _ => {}
     }
-    let mut engine = Engine::open(&cli.db)?.with_source(Source::Cli);
+    let target = cli
+        .einvoice_at_finalize
+        .as_deref()
+        .map(crate::einvoice::Target::parse_spec)
+        .transpose()
+        .map_err(|e| e.with_field("einvoice_at_finalize"))?;
+    let mut engine = Engine::open(&cli.db)?
+        .with_source(Source::Cli)
+        .with_einvoice_at_finalize(target);
     if let Some(dir) = &cli.template_dir {
         let templates = Templates::directory(dir)?;
         engine = engine.with_renderer(Arc::new(Renderer::new(templates)));

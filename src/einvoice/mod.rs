@@ -138,6 +138,25 @@ impl Target {
             })
     }
 
+    /// Parse `facturx`, `facturx:extended`, `xrechnung-ubl`…: a format with an optional
+    /// profile after a colon (the form of the finalization setting).
+    pub fn parse_spec(spec: &str) -> Result<Target> {
+        match spec.split_once(':') {
+            Some((name, profile)) => Target::parse(name, Some(profile)),
+            None => Target::parse(spec, None),
+        }
+    }
+
+    /// The key of its archive rows: the format name, with the profile for non-default
+    /// Factur-X profiles (`facturx:xrechnung`).
+    pub fn archive_key(self) -> String {
+        match self {
+            Target::FacturXPdf(Profile::En16931) => "facturx".into(),
+            Target::FacturXPdf(profile) => format!("facturx:{}", profile.as_str()),
+            Target::Xml(format) => format.as_str().into(),
+        }
+    }
+
     /// The name of the target, `facturx` for every Factur-X PDF.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -160,6 +179,30 @@ pub struct EInvoice {
     pub file_name: String,
 }
 
+/// Check that `document` (finalized, or a draft about to be: number and issue date may be
+/// placeholders) has what `target` needs; the same field-level errors as [`export`].
+pub fn check_for(
+    document: &Document,
+    seller: Option<&SellerProfile>,
+    target: Target,
+) -> Result<()> {
+    let format = match target {
+        Target::FacturXPdf(profile) => profile.format(),
+        Target::Xml(format) => format,
+    };
+    check::check(&InvoiceTerms::of(document, seller)?, format)
+}
+
+/// The suggested file name and MIME type of `target` for `document`.
+pub fn file_of(document: &Document, target: Target) -> (String, &'static str) {
+    let stem = document.pdf_file_name();
+    let stem = stem.trim_end_matches(".pdf");
+    match target {
+        Target::FacturXPdf(_) => (format!("{stem}.facturx.pdf"), "application/pdf"),
+        Target::Xml(format) => (format!("{stem}.{}.xml", format.as_str()), "application/xml"),
+    }
+}
+
 /// Write the e-invoice of a finalized `document` as `target`; `seller` gives what the
 /// document does not store (the seller's phone), `renderer` makes Factur-X PDFs. Refused with
 /// a field-level error when the target needs data the document lacks.
@@ -180,20 +223,15 @@ pub fn export(
     } else {
         cii::write(&terms, format)?
     };
-    let stem = document.pdf_file_name();
-    let stem = stem.trim_end_matches(".pdf");
-    Ok(match target {
-        Target::FacturXPdf(profile) => EInvoice {
-            target,
-            bytes: facturx::pdf(renderer, document, seller, &xml, profile)?,
-            mime_type: "application/pdf",
-            file_name: format!("{stem}.facturx.pdf"),
-        },
-        Target::Xml(format) => EInvoice {
-            target,
-            bytes: xml,
-            mime_type: "application/xml",
-            file_name: format!("{stem}.{}.xml", format.as_str()),
-        },
+    let (file_name, mime_type) = file_of(document, target);
+    let bytes = match target {
+        Target::FacturXPdf(profile) => facturx::pdf(renderer, document, seller, &xml, profile)?,
+        Target::Xml(_) => xml,
+    };
+    Ok(EInvoice {
+        target,
+        bytes,
+        mime_type,
+        file_name,
     })
 }

@@ -1,17 +1,59 @@
-//! The engine verb that writes e-invoices: read a finalized document and the seller profile,
-//! hand them to `einvoice`.
+//! Engine verbs that write e-invoices: export one (a finalized document's e-invoice is made
+//! once and archived with its SHA-256, later exports return the archived bytes), and the
+//! archive step of finalization when a default format is configured.
 
 use super::{DocumentKey, Engine, resolve};
+use crate::domain::digest::sha256_hex;
+use crate::domain::document::Document;
 use crate::einvoice::{self, EInvoice, Target};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 impl Engine {
-    /// The e-invoice of a finalized invoice or credit note as `target`.
+    /// The e-invoice of a finalized invoice or credit note as `target`: the archived one, or
+    /// made now (and archived, unless archiving is off or the engine is read-only).
     pub fn export_einvoice(&self, key: &DocumentKey, target: Target) -> Result<EInvoice> {
-        let (document, profile) = self.store.read(|tx| {
+        let (document, profile, archived) = self.store.read(|tx| {
             let id = resolve(tx, key)?;
-            Ok((tx.document(id)?, tx.seller_profile()?))
+            let archived = tx.archived_einvoice(id, &target.archive_key())?;
+            Ok((tx.document(id)?, tx.seller_profile()?, archived))
         })?;
-        einvoice::export(&document, profile.as_ref(), target, &self.renderer())
+        if let Some((bytes, _)) = archived {
+            let (file_name, mime_type) = einvoice::file_of(&document, target);
+            return Ok(EInvoice {
+                target,
+                bytes,
+                mime_type,
+                file_name,
+            });
+        }
+        let made = einvoice::export(&document, profile.as_ref(), target, &self.renderer())?;
+        if !self.archive_pdfs {
+            return Ok(made);
+        }
+        let sha256 = sha256_hex(&made.bytes);
+        let key = target.archive_key();
+        let bytes = self
+            .store
+            .write(|tx| tx.archive_einvoice(document.id, &key, made.bytes.clone(), sha256))?;
+        Ok(EInvoice { bytes, ..made })
+    }
+
+    /// After finalization: make and archive the configured e-invoice. The document is committed
+    /// already (its data was checked for the format before), so a failure says the number stands.
+    pub(super) fn archive_finalized_einvoice(&self, document: &Document) -> Result<()> {
+        let Some(target) = self.einvoice_at_finalize else {
+            return Ok(());
+        };
+        self.export_einvoice(&DocumentKey::Id(document.id), target)
+            .map(|_| ())
+            .map_err(|e| Error {
+                message: format!(
+                    "{} is finalized, but its {} e-invoice could not be archived (export it again once fixed): {}",
+                    document.number.as_deref().unwrap_or("?"),
+                    target.as_str(),
+                    e.message
+                ),
+                ..e
+            })
     }
 }

@@ -103,6 +103,7 @@ pub struct Engine {
     source: Source,
     renderer: Option<Arc<Renderer>>,
     archive_pdfs: bool,
+    einvoice_at_finalize: Option<crate::einvoice::Target>,
 }
 
 impl Engine {
@@ -114,6 +115,7 @@ impl Engine {
             source: Source::Api,
             renderer: None,
             archive_pdfs: true,
+            einvoice_at_finalize: None,
         })
     }
 
@@ -139,6 +141,16 @@ impl Engine {
     pub fn with_pdf_archive(&self, archive: bool) -> Engine {
         Engine {
             archive_pdfs: archive,
+            ..self.clone()
+        }
+    }
+
+    /// The same engine, also making and archiving the e-invoice in `target` at every
+    /// finalization; a draft that lacks what the format needs is then refused before it gets a
+    /// number.
+    pub fn with_einvoice_at_finalize(&self, target: Option<crate::einvoice::Target>) -> Engine {
+        Engine {
+            einvoice_at_finalize: target,
             ..self.clone()
         }
     }

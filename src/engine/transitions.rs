@@ -23,6 +23,7 @@ impl Engine {
     pub fn finalize_invoice(&self, id: i64) -> Result<Document> {
         let document = self.finalize_in_store(id)?;
         self.archive_finalized(&document)?;
+        self.archive_finalized_einvoice(&document)?;
         Ok(document)
     }
 
@@ -53,6 +54,15 @@ impl Engine {
                 ));
             }
             content.check_finalizable()?;
+            if let Some(target) = self.einvoice_at_finalize {
+                // Refuse now, before a number is used, what the e-invoice would refuse later.
+                let about_to_be = Document {
+                    content: content.clone(),
+                    number: Some("?".into()),
+                    ..document.clone()
+                };
+                crate::einvoice::check_for(&about_to_be, profile.as_ref(), target)?;
+            }
             let series = series_for(tx, &content.series, document.kind)?;
             if let Some(invoice) = &document.corrects {
                 check_creditable(tx, invoice.id, id, content.totals.total_gross)?;

@@ -1,5 +1,5 @@
-//! The PDF archive: each finalized document's PDF as issued, with its SHA-256. Rows are only
-//! ever added; triggers refuse changes and deletions.
+//! The archives: each finalized document's PDF and e-invoices as issued, with their SHA-256.
+//! Rows are only ever added; triggers refuse changes and deletions.
 
 use rusqlite::OptionalExtension;
 
@@ -58,5 +58,45 @@ impl Tx<'_> {
             return Ok(pdf);
         }
         Ok(self.archived_pdf(id)?.unwrap_or(pdf))
+    }
+
+    /// The archived e-invoice of document `id` in `format` (a target name such as `facturx`
+    /// or `xrechnung-cii`): its bytes and SHA-256.
+    pub fn archived_einvoice(&self, id: i64, format: &str) -> Result<Option<(Vec<u8>, String)>> {
+        self.conn
+            .prepare_cached(
+                "SELECT content, sha256 FROM document_einvoices WHERE document_id = ?1 AND format = ?2",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_row((id, format), |row| Ok((row.get(0)?, row.get(1)?)))
+                    .optional()
+            })
+            .map_err(sql_error)
+    }
+
+    /// Archive an e-invoice of document `id` unless one of that format exists; returns the
+    /// archived bytes (the first archive wins).
+    pub fn archive_einvoice(
+        &self,
+        id: i64,
+        format: &str,
+        content: Vec<u8>,
+        sha256: String,
+    ) -> Result<Vec<u8>> {
+        let inserted = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO document_einvoices (document_id, format, sha256, content, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (document_id, format) DO NOTHING",
+            )
+            .and_then(|mut stmt| stmt.execute((id, format, &sha256, &content, now())))
+            .map_err(sql_error)?;
+        if inserted == 1 {
+            return Ok(content);
+        }
+        Ok(self
+            .archived_einvoice(id, format)?
+            .map(|(bytes, _)| bytes)
+            .unwrap_or(content))
     }
 }
