@@ -123,13 +123,20 @@ fn cli_json(db: &Path, args: &[&str], stdin: &str) -> Value {
     serde_json::from_slice(&output.stdout).expect("JSON")
 }
 
-/// A database with the spread finalized, plus a credit note on `several_rates`; (name, id).
-fn finalized_spread(db: &TestDb) -> Vec<(String, i64)> {
+/// A fresh database with the seller profile set.
+fn db_with_seller() -> TestDb {
+    let db = TestDb::new();
     cli_json(
         &db.path,
         &["seller", "set", "--file", "-"],
         &seller().to_string(),
     );
+    db
+}
+
+/// The spread finalized in a database with the seller set (`db_with_seller`), plus a credit
+/// note on `several_rates`; (name, id).
+fn finalized_spread(db: &TestDb) -> Vec<(String, i64)> {
     let mut made = Vec::new();
     for (name, payload) in spread() {
         let draft = cli_json(
@@ -185,7 +192,7 @@ fn validate(files: &[String]) -> Value {
 
 #[test]
 fn every_document_of_the_spread_is_valid_in_every_format() {
-    let db = TestDb::new();
+    let db = db_with_seller();
     let made = finalized_spread(&db);
     let mut files = Vec::new();
     for (name, id) in &made {
@@ -265,12 +272,7 @@ fn every_document_of_the_spread_is_valid_in_every_format() {
 
 #[test]
 fn exports_name_what_is_missing() {
-    let db = TestDb::new();
-    cli_json(
-        &db.path,
-        &["seller", "set", "--file", "-"],
-        &seller().to_string(),
-    );
+    let db = db_with_seller();
     let finalize = |payload: Value| -> String {
         let draft = cli_json(
             &db.path,
@@ -352,7 +354,7 @@ fn exports_name_what_is_missing() {
 
 #[test]
 fn factur_x_pdfs_are_pdf_a_3b_with_the_same_xml_inside() {
-    let db = TestDb::new();
+    let db = db_with_seller();
     let made = finalized_spread(&db);
     let mut pdfs = Vec::new();
     for (name, id) in &made {
@@ -482,12 +484,7 @@ fn factur_x_pdfs_are_pdf_a_3b_with_the_same_xml_inside() {
 
 #[test]
 fn finalization_can_archive_the_e_invoice_and_refuses_drafts_that_lack_its_data() {
-    let db = TestDb::new();
-    cli_json(
-        &db.path,
-        &["seller", "set", "--file", "-"],
-        &seller().to_string(),
-    );
+    let db = db_with_seller();
     let with_einvoice = |args: &[&str]| {
         let mut all = vec!["--einvoice-at-finalize", "xrechnung-cii"];
         all.extend_from_slice(args);
