@@ -174,6 +174,17 @@ fn finalized_spread(db: &TestDb) -> Vec<(String, i64)> {
     made
 }
 
+/// `invoicer export ID --format FORMAT [--profile P] -o OUT`; its JSON summary.
+fn export_to(db: &TestDb, id: i64, format: &str, profile: Option<&str>, out: &Path) -> Value {
+    let id = id.to_string();
+    let mut args = vec!["export", &id, "--format", format];
+    if let Some(profile) = profile {
+        args.extend(["--profile", profile]);
+    }
+    args.extend(["-o", out.to_str().expect("utf-8 path")]);
+    cli_json(&db.path, &args, "")
+}
+
 /// Run the Factur-X validator over `files`.
 fn validate(files: &[String]) -> Value {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/einvoice/validate.py");
@@ -203,18 +214,7 @@ fn every_document_of_the_spread_is_valid_in_every_format() {
             "peppol-ubl",
         ] {
             let file = db.dir.path().join(format!("{name}.{format}.xml"));
-            let out = cli_json(
-                &db.path,
-                &[
-                    "export",
-                    &id.to_string(),
-                    "--format",
-                    format,
-                    "-o",
-                    file.to_str().unwrap(),
-                ],
-                "",
-            );
+            let out = export_to(&db, *id, format, None, &file);
             assert_eq!(out["format"], format);
             files.push(file.to_str().unwrap().to_string());
         }
@@ -364,38 +364,14 @@ fn factur_x_pdfs_are_pdf_a_3b_with_the_same_xml_inside() {
         };
         for profile in profiles {
             let pdf = db.dir.path().join(format!("{name}.{profile}.pdf"));
-            cli_json(
-                &db.path,
-                &[
-                    "export",
-                    &id.to_string(),
-                    "--format",
-                    "facturx",
-                    "--profile",
-                    profile,
-                    "-o",
-                    pdf.to_str().unwrap(),
-                ],
-                "",
-            );
+            export_to(&db, *id, "facturx", Some(profile), &pdf);
             let xml = db.dir.path().join(format!("{name}.{profile}.xml"));
             let xml_format = match *profile {
                 "en16931" => "facturx-xml",
                 "extended" => "facturx-extended-xml",
                 _ => "xrechnung-cii",
             };
-            cli_json(
-                &db.path,
-                &[
-                    "export",
-                    &id.to_string(),
-                    "--format",
-                    xml_format,
-                    "-o",
-                    xml.to_str().unwrap(),
-                ],
-                "",
-            );
+            export_to(&db, *id, xml_format, None, &xml);
             pdfs.push((pdf, xml, *profile));
         }
     }
@@ -463,18 +439,7 @@ fn factur_x_pdfs_are_pdf_a_3b_with_the_same_xml_inside() {
 
     let again = db.dir.path().join("again.pdf");
     let (name, id) = &made[0];
-    cli_json(
-        &db.path,
-        &[
-            "export",
-            &id.to_string(),
-            "--format",
-            "facturx",
-            "-o",
-            again.to_str().unwrap(),
-        ],
-        "",
-    );
+    export_to(&db, *id, "facturx", None, &again);
     assert_eq!(
         std::fs::read(&again).unwrap(),
         std::fs::read(db.dir.path().join(format!("{name}.en16931.pdf"))).unwrap(),
