@@ -9,7 +9,7 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
-use crate::util::{TestDb, python, run_binary};
+use crate::util::{TestDb, python_json, run_binary};
 
 fn seller() -> Value {
     json!({
@@ -187,18 +187,8 @@ fn export_to(db: &TestDb, id: i64, format: &str, profile: Option<&str>, out: &Pa
 
 /// Run the Factur-X validator over `files`.
 fn validate(files: &[String]) -> Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/einvoice/validate.py");
-    let output = Command::new(python())
-        .arg(script)
-        .args(files)
-        .output()
-        .expect("validator");
-    assert!(
-        output.status.success(),
-        "validator failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("validator JSON")
+    let args: Vec<&str> = files.iter().map(String::as_str).collect();
+    python_json("tests/einvoice/validate.py", &args)
 }
 
 #[test]

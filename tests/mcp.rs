@@ -10,28 +10,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::util::{TestDb, binary, json_out, python, run_binary, seller_json};
+use crate::util::{TestDb, binary, json_out, python, python_json, run_binary, seller_json};
 
 /// Run one case of `tests/mcp/client.py`; its JSON output.
 fn client(case: &str, args: &[&str]) -> Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp/client.py");
-    let output = Command::new(python())
-        .arg(script)
-        .arg(case)
-        .args(args)
-        .output()
-        .expect("run the MCP client");
-    assert!(
-        output.status.success(),
-        "client {case} {args:?} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "client output is not JSON ({e}): {}",
-            String::from_utf8_lossy(&output.stdout)
-        )
-    })
+    let mut all = vec![case];
+    all.extend_from_slice(args);
+    python_json("tests/mcp/client.py", &all)
 }
 
 /// `invoicer serve` on a free port; killed when dropped.

@@ -183,3 +183,25 @@ pub fn python() -> &'static Path {
         python
     })
 }
+
+/// Run `script` (a path inside the repository) with the test venv's Python and `args`; it must
+/// succeed and print one JSON document, which is returned.
+pub fn python_json(script: &str, args: &[&str]) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(script);
+    let output = Command::new(python())
+        .arg(path)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {script}: {e}"));
+    assert!(
+        output.status.success(),
+        "{script} {args:?} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{script} printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
