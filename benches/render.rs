@@ -1,18 +1,24 @@
 //! Render benchmarks (Typst compile + PDF export, in process):
 //! - `render/one_page_8_lines` and `render/multi_page_60_lines`: one warm renderer on one core;
+//! - `render/one_page_8_lines_cold_caches`: the same with Typst's caches emptied before each
+//!   render, so nothing of an earlier invoice is reused;
 //! - `render/parallel_N_threads`: renders spread over every core;
 //! - `cold_start/render_preview`: process start to first PDF (the real binary: open the
 //!   database, build the renderer, render, write the file);
 //! - after the benches, resident memory over 10,000 renders (printed, and checked < 150 MB).
 //!
-//! Every iteration renders a different document (its id and number change), so Typst's
-//! memoization cannot replay an earlier result: each is a full compile and export.
-//! Under `cargo test` (no `--bench`) the memory run shrinks to a smoke test.
+//! The documents are what one seller issues: hundreds of different invoices (eight customers,
+//! sixteen services, other quantities, dates and references) taken in turn, each render with a
+//! new id and number. Typst reuses the layout of what repeats between them (letterhead,
+//! footer, table header, rows that happen to be equal), as it does in production; every render
+//! is a full compile and PDF export of a document it has not seen.
+//! Under `cargo test` (no `--bench`) the document sets and the memory run shrink to a smoke test.
 
 use std::hint::black_box;
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group};
@@ -37,40 +43,138 @@ fn seller() -> SellerProfile {
     .expect("seller")
 }
 
-fn draft_json(lines: usize) -> Value {
+/// A small deterministic generator (64-bit LCG), so every run renders the same documents.
+struct Sequence(u64);
+
+impl Sequence {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % below
+    }
+}
+
+const CUSTOMERS: &[(&str, &str, &str, &str)] = &[
+    ("Kunde GmbH", "Hauptstr. 1", "80331", "München"),
+    (
+        "Nordlicht Logistik AG",
+        "Am Sandtorkai 41",
+        "20457",
+        "Hamburg",
+    ),
+    (
+        "Bäckerei Sommer e.K.",
+        "Marktplatz 3",
+        "69117",
+        "Heidelberg",
+    ),
+    (
+        "Rheinwerk Maschinenbau GmbH & Co. KG",
+        "Industriestraße 112",
+        "50735",
+        "Köln",
+    ),
+    (
+        "Praxis Dr. med. Jana Ölschläger",
+        "Lindenallee 8",
+        "04109",
+        "Leipzig",
+    ),
+    (
+        "Stadtwerke Musterstadt",
+        "Postfach 10 20 30",
+        "99084",
+        "Erfurt",
+    ),
+    (
+        "Café Kleinod UG (haftungsbeschränkt)",
+        "Schillerstr. 27a",
+        "70173",
+        "Stuttgart",
+    ),
+    (
+        "Architekturbüro Weiß & Partner",
+        "Uferweg 5",
+        "01067",
+        "Dresden",
+    ),
+];
+
+/// Services of the seller: description, UN/ECE unit, unit price, VAT rate.
+const CATALOGUE: &[(&str, &str, &str, &str)] = &[
+    ("Beratung und Konzeption", "HUR", "120.00", "19"),
+    ("Softwareentwicklung Backend", "HUR", "96.00", "19"),
+    ("Softwareentwicklung Frontend", "HUR", "92.00", "19"),
+    ("Projektmanagement", "HUR", "105.00", "19"),
+    ("Code-Review und Qualitätssicherung", "HUR", "98.00", "19"),
+    ("Hosting Managed Server, monatlich", "MON", "149.00", "19"),
+    ("Domain und TLS-Zertifikat", "ANN", "24.90", "19"),
+    ("Schulung vor Ort (Tagessatz)", "DAY", "980.00", "19"),
+    ("Fahrtkosten", "KMT", "0.30", "19"),
+    ("Fachbuch „Datenbanken in der Praxis“", "C62", "49.90", "7"),
+    ("Wartungsvertrag Quartal", "C62", "450.00", "19"),
+    ("Workshop Anforderungsanalyse", "HUR", "110.00", "19"),
+    ("Datenmigration Altsystem", "HUR", "96.00", "19"),
+    ("Lizenz Monitoring-Software", "C62", "299.00", "19"),
+    ("Dokumentation und Übergabe", "HUR", "85.00", "19"),
+    ("Notfall-Support am Wochenende", "HUR", "145.00", "19"),
+];
+
+/// The `n`th of a stream of different invoices of one seller: another customer, other services
+/// and quantities, another date and reference, as an invoicing business would issue them.
+fn draft_json(lines: usize, n: u64) -> Value {
+    let mut random = Sequence(
+        n.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .wrapping_add(lines as u64),
+    );
+    let (name, street, postcode, city) = CUSTOMERS[(n % CUSTOMERS.len() as u64) as usize];
     let lines: Vec<Value> = (0..lines)
-        .map(|i| {
-            json!({"description": format!("Beratung und Umsetzung, Paket {}", i + 1),
-                   "quantity": "2.5", "unit_code": "HUR", "unit_price": "96.00",
-                   "vat_rate": if i % 4 == 3 { "7" } else { "19" }})
+        .map(|_| {
+            let (description, unit, price, rate) =
+                CATALOGUE[random.next(CATALOGUE.len() as u64) as usize];
+            let quarter_hours = 1 + random.next(160);
+            json!({"description": description,
+                   "quantity": format!("{}.{:02}", quarter_hours / 4, (quarter_hours % 4) * 25),
+                   "unit_code": unit, "unit_price": price, "vat_rate": rate})
         })
         .collect();
+    let issue_date = chrono::NaiveDate::from_ymd_opt(2026, 1, 2)
+        .and_then(|d| d.checked_add_days(chrono::Days::new(n / 2 % 300)))
+        .expect("date");
     json!({
-        "buyer": {"name": "Kunde GmbH", "address_lines": ["Hauptstr. 1"], "postcode": "80331",
-                  "city": "München", "country_code": "DE"},
-        "issue_date": "2026-11-21",
-        "buyer_reference": "PO-4711",
+        "buyer": {"name": name, "address_lines": [street], "postcode": postcode,
+                  "city": city, "country_code": "DE"},
+        "issue_date": issue_date.to_string(),
+        "buyer_reference": format!("PO-{}", 4711 + n * 7),
         "lines": lines
     })
 }
 
-/// A finalized document with `lines` lines, and the seller profile, from a real database.
-fn document(dir: &Path, lines: usize) -> (Document, SellerProfile) {
-    let engine = Engine::open(&dir.join(format!("render-{lines}.db")))
+/// `count` finalized documents with `lines` lines each (all different), and the seller profile,
+/// from a real database.
+fn documents(dir: &Path, lines: usize, count: u64) -> (Vec<Document>, SellerProfile) {
+    static SETS: AtomicUsize = AtomicUsize::new(0);
+    let set = SETS.fetch_add(1, Ordering::Relaxed);
+    let count = if full_run() { count } else { count.min(4) };
+    let engine = Engine::open(&dir.join(format!("render-{set}.db")))
         .expect("open")
         .with_pdf_archive(false);
     let profile = engine.set_seller_profile(seller()).expect("seller");
-    let input: NewInvoice = serde_json::from_value(draft_json(lines)).expect("draft");
-    let draft = engine.create_invoice_draft(input).expect("create");
-    (
-        engine.finalize_invoice(draft.id).expect("finalize"),
-        profile,
-    )
+    let documents = (0..count)
+        .map(|n| {
+            let input: NewInvoice = serde_json::from_value(draft_json(lines, n)).expect("draft");
+            let draft = engine.create_invoice_draft(input).expect("create");
+            engine.finalize_invoice(draft.id).expect("finalize")
+        })
+        .collect();
+    (documents, profile)
 }
 
-/// The `n`th variant of `document`: another id and number, so another PDF.
-fn variant(document: &Document, n: u64) -> Document {
-    let mut copy = document.clone();
+/// The `n`th document to render: the documents in turn, each time with another id and number.
+fn nth(documents: &[Document], n: u64) -> Document {
+    let mut copy = documents[(n % documents.len() as u64) as usize].clone();
     copy.id = i64::try_from(n).unwrap_or(i64::MAX);
     copy.number = Some(format!("2026-{n:06}"));
     copy
@@ -92,31 +196,49 @@ fn single_core(c: &mut Criterion) {
     let renderer = renderer();
     let mut group = c.benchmark_group("render");
     group.throughput(Throughput::Elements(1));
-    for (name, lines) in [("one_page_8_lines", 8), ("multi_page_60_lines", 60)] {
-        let (document, profile) = document(dir.path(), lines);
+    for (name, lines, count) in [
+        ("one_page_8_lines", 8, 512),
+        ("multi_page_60_lines", 60, 64),
+    ] {
+        let (documents, profile) = documents(dir.path(), lines, count);
         let pages = renderer
-            .render(&document, Some(&profile))
+            .render(&documents[0], Some(&profile))
             .expect("render")
             .pages;
-        eprintln!("{name}: {pages} page(s)");
+        eprintln!("{name}: {pages} page(s), {count} different documents in turn");
         let mut n = 0;
         group.bench_function(name, |b| {
             b.iter(|| {
                 n += 1;
                 let pdf = renderer
-                    .render(&variant(&document, n), Some(&profile))
+                    .render(&nth(&documents, n), Some(&profile))
                     .expect("render");
                 black_box(pdf.pdf)
             })
         });
     }
+    // The worst case: nothing of an earlier render is reused (the first invoice after a start,
+    // or a seller whose letterhead was never rendered). Typst's caches are emptied before each
+    // render; the time includes that eviction.
+    let (documents, profile) = documents(dir.path(), 8, 64);
+    let mut n = 0;
+    group.bench_function("one_page_8_lines_cold_caches", |b| {
+        b.iter(|| {
+            n += 1;
+            comemo::evict(0);
+            let pdf = renderer
+                .render(&nth(&documents, n), Some(&profile))
+                .expect("render");
+            black_box(pdf.pdf)
+        })
+    });
     group.finish();
 }
 
 fn parallel(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let renderer = renderer();
-    let (document, profile) = document(dir.path(), 8);
+    let (documents, profile) = documents(dir.path(), 8, 512);
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let mut group = c.benchmark_group("render");
     group.throughput(Throughput::Elements(1));
@@ -128,12 +250,12 @@ fn parallel(c: &mut Criterion) {
             let started = Instant::now();
             std::thread::scope(|scope| {
                 for t in 0..threads as u64 {
-                    let (renderer, document, profile) = (&renderer, &document, &profile);
+                    let (renderer, documents, profile) = (&renderer, &documents, &profile);
                     scope.spawn(move || {
                         let mut i = t;
                         while i < iters {
                             let pdf = renderer
-                                .render(&variant(document, base + i), Some(profile))
+                                .render(&nth(documents, base + i), Some(profile))
                                 .expect("render");
                             black_box(pdf.pdf);
                             i += threads as u64;
@@ -155,7 +277,7 @@ fn cold_start(c: &mut Criterion) {
         .set_seller_profile(seller())
         .expect("seller");
     let draft = dir.path().join("draft.json");
-    std::fs::write(&draft, draft_json(8).to_string()).expect("draft file");
+    std::fs::write(&draft, draft_json(8, 0).to_string()).expect("draft file");
     let out = dir.path().join("cold.pdf");
     let mut group = c.benchmark_group("cold_start");
     group.sample_size(30);
@@ -195,13 +317,13 @@ fn memory_over_renders() {
     let total: u64 = if full_run() { 10_000 } else { 64 };
     let dir = tempfile::tempdir().expect("temp dir");
     let renderer = renderer();
-    let (document, profile) = document(dir.path(), 8);
+    let (documents, profile) = documents(dir.path(), 8, 512);
     let checkpoints = [total / 10, total / 2, total];
     let started = Instant::now();
     let mut readings = Vec::new();
     for n in 1..=total {
         let pdf = renderer
-            .render(&variant(&document, 2_000_000 + n), Some(&profile))
+            .render(&nth(&documents, n), Some(&profile))
             .expect("render");
         black_box(pdf.pdf);
         if checkpoints.contains(&n) {

@@ -71,9 +71,23 @@ fn pdf_info(path: &Path) -> (usize, String) {
 
 /// The QR codes on page 1, decoded from a 200 dpi raster.
 fn qr_codes(path: &Path, dir: &Path) -> Vec<String> {
-    let prefix = dir.join("qr-page");
+    qr_codes_at(path, dir, 200)
+}
+
+/// The QR codes on page 1, decoded from a raster of `dpi`.
+fn qr_codes_at(path: &Path, dir: &Path, dpi: u32) -> Vec<String> {
+    let prefix = dir.join(format!("qr-page-{dpi}"));
     let status = Command::new("pdftoppm")
-        .args(["-r", "200", "-png", "-f", "1", "-l", "1", "-singlefile"])
+        .args([
+            "-r",
+            &dpi.to_string(),
+            "-png",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+        ])
         .arg(path)
         .arg(&prefix)
         .status()
@@ -267,6 +281,25 @@ fn a_long_invoice_breaks_across_pages_with_the_header_repeated() {
         }
     }
     assert_eq!(positions_seen, 200, "every line printed once");
+    // From page 2 on, a running head names the document; the number reaches it through a query
+    // (the page set-up holds no per-document values).
+    let running_head = format!("Invoice {number}");
+    for page in 1..=pages {
+        let text = page_text(&pdf, page);
+        let first = text
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or_default();
+        let has_head = first.contains("Muster Consulting") && first.contains(&running_head);
+        assert_eq!(has_head, page > 1, "first line of page {page}: {first:?}");
+    }
+    let info = Command::new("pdfinfo").arg(&pdf).output().expect("pdfinfo");
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(
+        info.lines()
+            .any(|l| l.starts_with("Title:") && l.ends_with(&format!("Invoice {number}"))),
+        "PDF title: {info}"
+    );
     // The totals follow the last line.
     let last_line_page = (1..=pages)
         .find(|&p| page_text(&pdf, p).contains("Position number 200"))
@@ -289,6 +322,11 @@ fn an_eur_invoice_carries_an_epc_qr_code_with_the_amount_due() {
             "BCD\n002\n1\nSCT\nCOBADEFFXXX\nMuster Consulting\nDE89370400440532013000\nEUR4492.56\n\n\n{number}"
         )]
     );
+    // Also at screen resolution, where viewers smooth images: the code has 4 pixels per
+    // module, so it stays sharp enough to scan from a monitor.
+    for dpi in [72, 100] {
+        assert_eq!(qr_codes_at(&pdf, db.dir.path(), dpi), codes, "at {dpi} dpi");
+    }
 
     // Not in another currency.
     let db = TestDb::new();

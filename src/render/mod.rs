@@ -13,6 +13,7 @@
 mod diagnostics;
 pub mod epc_qr;
 pub mod format;
+mod qr_penalty;
 mod templates;
 pub mod view;
 mod world;
@@ -168,8 +169,7 @@ impl Renderer {
         let stamp = document.finalized_at.unwrap_or(document.updated_at);
         let today = typst_datetime(stamp)
             .ok_or_else(|| Error::internal(format!("date {stamp} is out of Typst's range")))?;
-        let mut world =
-            InvoiceWorld::new(self, Bytes::new(data), qr.map(Bytes::from_string), today);
+        let mut world = InvoiceWorld::new(self, Bytes::new(data), qr.map(Bytes::new), today);
         let mut options = PdfOptions {
             ident: Smart::Custom(identifier(document)),
             timestamp: Some(Timestamp::new_utc(today)),
@@ -263,7 +263,7 @@ fn typst_datetime(stamp: DateTime<Utc>) -> Option<Datetime> {
     )
 }
 
-fn qr_image(document: &Document) -> Option<String> {
+fn qr_image(document: &Document) -> Option<Vec<u8>> {
     let content = &document.content;
     let transfer = epc_qr::Transfer {
         name: &content.seller.as_ref()?.name,
@@ -276,5 +276,5 @@ fn qr_image(document: &Document) -> Option<String> {
             .as_deref()
             .or(document.number.as_deref())?,
     };
-    epc_qr::svg(&epc_qr::payload(&transfer)?)
+    epc_qr::png(&epc_qr::payload(&transfer)?)
 }

@@ -15,7 +15,7 @@ use crate::domain::party::{Party, SellerProfile};
 /// Path of the data file in the template's file system.
 pub const DATA_PATH: &str = "/invoice.json";
 /// Path of the EPC QR code image, when there is one.
-pub const QR_PATH: &str = "/epc-qr.svg";
+pub const QR_PATH: &str = "/epc-qr.png";
 
 /// Everything the template prints.
 #[derive(Debug, Serialize)]
