@@ -5,7 +5,8 @@
 //! - `render/parallel_N_threads`: renders spread over every core;
 //! - `cold_start/render_preview`: process start to first PDF (the real binary: open the
 //!   database, build the renderer, render, write the file);
-//! - after the benches, resident memory over 10,000 renders (printed, and checked < 150 MB).
+//! - after the benches, in a fresh process, resident memory over 10,000 renders on every core
+//!   (printed, and checked < 150 MB).
 //!
 //! The documents are what one seller issues: hundreds of different invoices (eight customers,
 //! sixteen services, other quantities, dates and references) taken in turn, each render with a
@@ -312,30 +313,47 @@ fn resident_mb() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-/// Resident memory over many renders on one renderer: it must stay flat (caches are evicted).
+/// Set in the child process that measures memory (see `main`).
+const MEMORY_CHILD: &str = "INVOICER_BENCH_MEMORY_CHILD";
+
+/// Resident memory over many renders on one renderer shared by every core, as a server renders:
+/// it must stay flat (caches are evicted). Runs in a fresh process, so what the criterion
+/// benches allocated before does not count.
 fn memory_over_renders() {
     let total: u64 = if full_run() { 10_000 } else { 64 };
     let dir = tempfile::tempdir().expect("temp dir");
     let renderer = renderer();
     let (documents, profile) = documents(dir.path(), 8, 512);
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
     let checkpoints = [total / 10, total / 2, total];
     let started = Instant::now();
     let mut readings = Vec::new();
-    for n in 1..=total {
-        let pdf = renderer
-            .render(&nth(&documents, n), Some(&profile))
-            .expect("render");
-        black_box(pdf.pdf);
-        if checkpoints.contains(&n) {
-            readings.push((n, resident_mb()));
-        }
+    let mut done = 0;
+    for checkpoint in checkpoints {
+        std::thread::scope(|scope| {
+            for t in 0..threads {
+                let (renderer, documents, profile) = (&renderer, &documents, &profile);
+                scope.spawn(move || {
+                    let mut n = done + 1 + t;
+                    while n <= checkpoint {
+                        let pdf = renderer
+                            .render(&nth(documents, n), Some(profile))
+                            .expect("render");
+                        black_box(pdf.pdf);
+                        n += threads;
+                    }
+                });
+            }
+        });
+        done = checkpoint;
+        readings.push((checkpoint, resident_mb()));
     }
     let elapsed = started.elapsed();
     for (n, mb) in &readings {
-        println!("memory: resident {mb:.1} MB after {n} renders");
+        println!("memory: resident {mb:.1} MB after {n} renders on {threads} threads");
     }
     println!(
-        "memory: {total} renders in {elapsed:.1?} ({:.0} PDFs/s on one thread)",
+        "memory: {total} renders in {elapsed:.1?} ({:.0} PDFs/s on {threads} threads)",
         total as f64 / elapsed.as_secs_f64()
     );
     if full_run() {
@@ -360,9 +378,18 @@ fn selected(name: &str) -> bool {
 }
 
 fn main() {
+    if std::env::var_os(MEMORY_CHILD).is_some() {
+        memory_over_renders();
+        return;
+    }
     benches();
     if selected("memory/10000_renders") {
-        memory_over_renders();
+        let status = Command::new(std::env::current_exe().expect("bench executable"))
+            .args(std::env::args().skip(1))
+            .env(MEMORY_CHILD, "1")
+            .status()
+            .expect("memory run");
+        assert!(status.success(), "memory run failed");
     }
     Criterion::default().configure_from_args().final_summary();
 }
