@@ -310,6 +310,65 @@ fn a_long_invoice_breaks_across_pages_with_the_header_repeated() {
     assert!(total_page >= last_line_page);
 }
 
+/// Word boxes of page 1 as poppler sees them: (word, y_min, y_max), top to bottom.
+fn word_boxes(path: &Path) -> Vec<(String, f64, f64)> {
+    let html = pdftotext(path, &["-bbox", "-f", "1", "-l", "1"]);
+    html.lines()
+        .filter_map(|line| {
+            let line = line.trim().strip_prefix("<word ")?;
+            let attribute = |name: &str| -> Option<f64> {
+                let start = line.find(&format!("{name}=\""))? + name.len() + 2;
+                line[start..].split('"').next()?.parse().ok()
+            };
+            let word = line.split('>').nth(1)?.split('<').next()?.to_string();
+            Some((word, attribute("yMin")?, attribute("yMax")?))
+        })
+        .collect()
+}
+
+#[test]
+fn rows_of_long_or_broken_descriptions_get_their_full_height() {
+    // The template gives one-line rows a fixed height; a row that wraps or holds a line break
+    // must still grow, or its second line would overprint the next row.
+    let db = TestDb::new();
+    let long = format!(
+        "{} WRAPEND",
+        "Konzeption und Umsetzung der Schnittstelle ".repeat(4)
+    );
+    let mut draft = injection_draft();
+    draft["lines"] = json!([
+        {"description": long, "quantity": "1", "unit_price": "10.00", "vat_rate": "19"},
+        {"description": "BREAKSTART\nBREAKEND", "quantity": "1", "unit_price": "10.00",
+         "vat_rate": "19"},
+        {"description": "SHORTROW", "quantity": "1", "unit_price": "10.00", "vat_rate": "19"},
+    ]);
+    let number = finalized(&db, draft);
+    let (pdf, _) = render(&db, &number, "rows.pdf");
+    let boxes = word_boxes(&pdf);
+    let find = |word: &str| {
+        boxes
+            .iter()
+            .find(|(w, _, _)| w == word)
+            .map(|(_, top, bottom)| (*top, *bottom))
+            .unwrap_or_else(|| panic!("{word} not on page 1: {boxes:?}"))
+    };
+    let (first_top, _) = find("Konzeption");
+    let (wrap_top, wrap_bottom) = find("WRAPEND");
+    let (break_start_top, _) = find("BREAKSTART");
+    let (break_end_top, break_end_bottom) = find("BREAKEND");
+    let (short_top, _) = find("SHORTROW");
+    assert!(wrap_top > first_top, "the long description wraps");
+    assert!(
+        break_end_top > break_start_top,
+        "the line break breaks the line"
+    );
+    assert!(
+        break_start_top >= wrap_bottom,
+        "row 2 starts below the wrapped row 1"
+    );
+    assert!(short_top >= break_end_bottom, "row 3 starts below row 2");
+}
+
 #[test]
 fn an_eur_invoice_carries_an_epc_qr_code_with_the_amount_due() {
     let db = TestDb::new();
