@@ -3,9 +3,9 @@
 
 use qrcode::canvas::{Canvas, MaskPattern};
 use qrcode::{Color, EcLevel, bits, ec};
+use rust_decimal::Decimal;
 
 use super::qr_penalty;
-use rust_decimal::Decimal;
 
 /// Light modules around the code, as ISO/IEC 18004 asks.
 const QUIET_ZONE: usize = 4;
