@@ -31,13 +31,17 @@ pub fn write(terms: &InvoiceTerms<'_>, format: Format) -> Result<Vec<u8>> {
 
     x.open("rsm:ExchangedDocumentContext", &[])?;
     if format.is_xrechnung() {
-        x.open("ram:BusinessProcessSpecifiedDocumentContextParameter", &[])?;
-        x.leaf("ram:ID", BILLING_PROCESS)?; // BT-23
-        x.close("ram:BusinessProcessSpecifiedDocumentContextParameter")?;
+        x.wrapped(
+            "ram:BusinessProcessSpecifiedDocumentContextParameter",
+            "ram:ID",
+            BILLING_PROCESS,
+        )?; // BT-23
     }
-    x.open("ram:GuidelineSpecifiedDocumentContextParameter", &[])?;
-    x.leaf("ram:ID", format.guideline())?; // BT-24
-    x.close("ram:GuidelineSpecifiedDocumentContextParameter")?;
+    x.wrapped(
+        "ram:GuidelineSpecifiedDocumentContextParameter",
+        "ram:ID",
+        format.guideline(),
+    )?; // BT-24
     x.close("rsm:ExchangedDocumentContext")?;
 
     x.open("rsm:ExchangedDocument", &[])?;
@@ -45,9 +49,7 @@ pub fn write(terms: &InvoiceTerms<'_>, format: Format) -> Result<Vec<u8>> {
     x.leaf("ram:TypeCode", terms.type_code)?; // BT-3
     date_time(&mut x, "ram:IssueDateTime", terms.issue_date)?; // BT-2
     if let Some(note) = terms.note {
-        x.open("ram:IncludedNote", &[])?;
-        x.leaf("ram:Content", note)?; // BT-22
-        x.close("ram:IncludedNote")?;
+        x.wrapped("ram:IncludedNote", "ram:Content", note)?; // BT-22
     }
     x.close("rsm:ExchangedDocument")?;
 
@@ -77,9 +79,11 @@ pub fn write(terms: &InvoiceTerms<'_>, format: Format) -> Result<Vec<u8>> {
         not_subject,
     )?;
     if let Some(order) = terms.order_reference {
-        x.open("ram:BuyerOrderReferencedDocument", &[])?;
-        x.leaf("ram:IssuerAssignedID", order)?; // BT-13
-        x.close("ram:BuyerOrderReferencedDocument")?;
+        x.wrapped(
+            "ram:BuyerOrderReferencedDocument",
+            "ram:IssuerAssignedID",
+            order,
+        )?; // BT-13
     }
     x.close("ram:ApplicableHeaderTradeAgreement")?;
 
@@ -105,16 +109,14 @@ pub fn write(terms: &InvoiceTerms<'_>, format: Format) -> Result<Vec<u8>> {
 
 fn write_line(x: &mut Xml, terms: &InvoiceTerms<'_>, line: &LineTerms<'_>) -> Result<()> {
     x.open("ram:IncludedSupplyChainTradeLineItem", &[])?;
-    x.open("ram:AssociatedDocumentLineDocument", &[])?;
-    x.leaf("ram:LineID", &line.id)?; // BT-126
-    x.close("ram:AssociatedDocumentLineDocument")?;
-    x.open("ram:SpecifiedTradeProduct", &[])?;
-    x.leaf("ram:Name", line.name)?; // BT-153
-    x.close("ram:SpecifiedTradeProduct")?;
+    x.wrapped("ram:AssociatedDocumentLineDocument", "ram:LineID", &line.id)?; // BT-126
+    x.wrapped("ram:SpecifiedTradeProduct", "ram:Name", line.name)?; // BT-153
     x.open("ram:SpecifiedLineTradeAgreement", &[])?;
-    x.open("ram:NetPriceProductTradePrice", &[])?;
-    x.leaf("ram:ChargeAmount", &plain(line.net_price))?; // BT-146
-    x.close("ram:NetPriceProductTradePrice")?;
+    x.wrapped(
+        "ram:NetPriceProductTradePrice",
+        "ram:ChargeAmount",
+        &plain(line.net_price),
+    )?; // BT-146
     x.close("ram:SpecifiedLineTradeAgreement")?;
     x.open("ram:SpecifiedLineTradeDelivery", &[])?;
     x.leaf_with(
@@ -139,9 +141,7 @@ fn write_line(x: &mut Xml, terms: &InvoiceTerms<'_>, line: &LineTerms<'_>) -> Re
     }
     if let Some(allowance) = line.allowance {
         x.open("ram:SpecifiedTradeAllowanceCharge", &[])?; // BG-27
-        x.open("ram:ChargeIndicator", &[])?;
-        x.leaf("udt:Indicator", "false")?;
-        x.close("ram:ChargeIndicator")?;
+        x.wrapped("ram:ChargeIndicator", "udt:Indicator", "false")?;
         if let Some(percent) = allowance.percent {
             x.leaf("ram:CalculationPercent", &plain(percent))?; // BT-138
             x.leaf("ram:BasisAmount", &terms.amount(allowance.base))?; // BT-137
@@ -151,9 +151,11 @@ fn write_line(x: &mut Xml, terms: &InvoiceTerms<'_>, line: &LineTerms<'_>) -> Re
         x.leaf("ram:Reason", "Discount")?; // BT-139
         x.close("ram:SpecifiedTradeAllowanceCharge")?;
     }
-    x.open("ram:SpecifiedTradeSettlementLineMonetarySummation", &[])?;
-    x.leaf("ram:LineTotalAmount", &terms.amount(line.net_amount))?; // BT-131
-    x.close("ram:SpecifiedTradeSettlementLineMonetarySummation")?;
+    x.wrapped(
+        "ram:SpecifiedTradeSettlementLineMonetarySummation",
+        "ram:LineTotalAmount",
+        &terms.amount(line.net_amount),
+    )?; // BT-131
     x.close("ram:SpecifiedLineTradeSettlement")?;
     x.close("ram:IncludedSupplyChainTradeLineItem")
 }
@@ -189,14 +191,14 @@ fn write_party(
             party.contact.as_deref().unwrap_or(&party.name),
         )?; // BT-41
         if let Some(phone) = phone {
-            x.open("ram:TelephoneUniversalCommunication", &[])?;
-            x.leaf("ram:CompleteNumber", phone)?; // BT-42
-            x.close("ram:TelephoneUniversalCommunication")?;
+            x.wrapped(
+                "ram:TelephoneUniversalCommunication",
+                "ram:CompleteNumber",
+                phone,
+            )?; // BT-42
         }
         if let Some(email) = &party.email {
-            x.open("ram:EmailURIUniversalCommunication", &[])?;
-            x.leaf("ram:URIID", email)?; // BT-43
-            x.close("ram:EmailURIUniversalCommunication")?;
+            x.wrapped("ram:EmailURIUniversalCommunication", "ram:URIID", email)?; // BT-43
         }
         x.close("ram:DefinedTradeContact")?;
     }
@@ -241,13 +243,13 @@ fn write_settlement(x: &mut Xml, terms: &InvoiceTerms<'_>) -> Result<()> {
     x.open("ram:SpecifiedTradeSettlementPaymentMeans", &[])?; // BG-16
     x.leaf("ram:TypeCode", terms.payment_means)?; // BT-81
     if let Some(iban) = &terms.payment.iban {
-        x.open("ram:PayeePartyCreditorFinancialAccount", &[])?;
-        x.leaf("ram:IBANID", iban)?; // BT-84
-        x.close("ram:PayeePartyCreditorFinancialAccount")?;
+        x.wrapped("ram:PayeePartyCreditorFinancialAccount", "ram:IBANID", iban)?; // BT-84
         if let Some(bic) = &terms.payment.bic {
-            x.open("ram:PayeeSpecifiedCreditorFinancialInstitution", &[])?;
-            x.leaf("ram:BICID", bic)?; // BT-86
-            x.close("ram:PayeeSpecifiedCreditorFinancialInstitution")?;
+            x.wrapped(
+                "ram:PayeeSpecifiedCreditorFinancialInstitution",
+                "ram:BICID",
+                bic,
+            )?; // BT-86
         }
     }
     x.close("ram:SpecifiedTradeSettlementPaymentMeans")?;

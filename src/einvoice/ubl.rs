@@ -59,9 +59,7 @@ pub fn write(terms: &InvoiceTerms<'_>, format: Format) -> Result<Vec<u8>> {
         period(&mut x, start, end)?; // BG-14
     }
     if let Some(order) = terms.order_reference {
-        x.open("cac:OrderReference", &[])?;
-        x.leaf("cbc:ID", order)?; // BT-13
-        x.close("cac:OrderReference")?;
+        x.wrapped("cac:OrderReference", "cbc:ID", order)?; // BT-13
     }
     if let Some((number, date)) = terms.preceding {
         x.open("cac:BillingReference", &[])?; // BG-3
@@ -100,9 +98,7 @@ pub fn write(terms: &InvoiceTerms<'_>, format: Format) -> Result<Vec<u8>> {
             address(&mut x, "cac:Address", to)?; // BG-15
             x.close("cac:DeliveryLocation")?;
             x.open("cac:DeliveryParty", &[])?;
-            x.open("cac:PartyName", &[])?;
-            x.leaf("cbc:Name", &to.name)?; // BT-70
-            x.close("cac:PartyName")?;
+            x.wrapped("cac:PartyName", "cbc:Name", &to.name)?; // BT-70
             x.close("cac:DeliveryParty")?;
         }
         x.close("cac:Delivery")?;
@@ -118,17 +114,13 @@ pub fn write(terms: &InvoiceTerms<'_>, format: Format) -> Result<Vec<u8>> {
         x.open("cac:PayeeFinancialAccount", &[])?;
         x.leaf("cbc:ID", iban)?; // BT-84
         if let Some(bic) = &terms.payment.bic {
-            x.open("cac:FinancialInstitutionBranch", &[])?;
-            x.leaf("cbc:ID", bic)?; // BT-86
-            x.close("cac:FinancialInstitutionBranch")?;
+            x.wrapped("cac:FinancialInstitutionBranch", "cbc:ID", bic)?; // BT-86
         }
         x.close("cac:PayeeFinancialAccount")?;
     }
     x.close("cac:PaymentMeans")?;
     if let Some(text) = terms.payment_terms {
-        x.open("cac:PaymentTerms", &[])?;
-        x.leaf("cbc:Note", text)?; // BT-20
-        x.close("cac:PaymentTerms")?;
+        x.wrapped("cac:PaymentTerms", "cbc:Note", text)?; // BT-20
     }
 
     x.open("cac:TaxTotal", &[])?;
@@ -252,9 +244,7 @@ fn party(
         && let Some(vat_id) = &party.vat_id
     {
         // BR-O-02 forbids the VAT identifier; BR-CO-26 still needs one for the seller.
-        x.open("cac:PartyIdentification", &[])?;
-        x.leaf("cbc:ID", vat_id)?; // BT-29
-        x.close("cac:PartyIdentification")?;
+        x.wrapped("cac:PartyIdentification", "cbc:ID", vat_id)?; // BT-29
     }
     address(x, "cac:PostalAddress", party)?; // BG-5 / BG-8
     if let Some(vat_id) = party.vat_id.as_deref().filter(|_| !not_subject) {
@@ -266,14 +256,10 @@ fn party(
     if let (Some(tax_number), Some(_)) = (&party.tax_number, seller_phone) {
         x.open("cac:PartyTaxScheme", &[])?;
         x.leaf("cbc:CompanyID", tax_number)?; // BT-32
-        x.open("cac:TaxScheme", &[])?;
-        x.leaf("cbc:ID", "FC")?;
-        x.close("cac:TaxScheme")?;
+        x.wrapped("cac:TaxScheme", "cbc:ID", "FC")?;
         x.close("cac:PartyTaxScheme")?;
     }
-    x.open("cac:PartyLegalEntity", &[])?;
-    x.leaf("cbc:RegistrationName", &party.name)?; // BT-27 / BT-44
-    x.close("cac:PartyLegalEntity")?;
+    x.wrapped("cac:PartyLegalEntity", "cbc:RegistrationName", &party.name)?; // BT-27 / BT-44
     if let Some(phone) = seller_phone
         && (phone.is_some() || party.email.is_some() || party.contact.is_some())
     {
@@ -294,14 +280,10 @@ fn address(x: &mut Xml, tag: &str, party: &Party) -> Result<()> {
     x.optional("cbc:CityName", party.city.as_deref())?; // BT-37 / BT-52
     x.optional("cbc:PostalZone", party.postcode.as_deref())?; // BT-38 / BT-53
     if let Some(third) = lines.next() {
-        x.open("cac:AddressLine", &[])?;
-        x.leaf("cbc:Line", third)?; // BT-162 / BT-163
-        x.close("cac:AddressLine")?;
+        x.wrapped("cac:AddressLine", "cbc:Line", third)?; // BT-162 / BT-163
     }
     if let Some(country) = &party.country_code {
-        x.open("cac:Country", &[])?;
-        x.leaf("cbc:IdentificationCode", country)?; // BT-40 / BT-55
-        x.close("cac:Country")?;
+        x.wrapped("cac:Country", "cbc:IdentificationCode", country)?; // BT-40 / BT-55
     }
     x.close(tag)
 }

@@ -50,6 +50,13 @@ impl Xml {
         self.leaf_with(tag, &[], text)
     }
 
+    /// `<outer><inner>text</inner></outer>`: a wrapper around one text element.
+    pub fn wrapped(&mut self, outer: &str, inner: &str, text: &str) -> Result<()> {
+        self.open(outer, &[])?;
+        self.leaf(inner, text)?;
+        self.close(outer)
+    }
+
     /// `<tag>text</tag>` when there is a text.
     pub fn optional(&mut self, tag: &str, text: Option<&str>) -> Result<()> {
         match text {
