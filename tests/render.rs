@@ -381,7 +381,7 @@ fn an_eur_invoice_carries_an_epc_qr_code_with_the_amount_due() {
             "BCD\n002\n1\nSCT\nCOBADEFFXXX\nMuster Consulting\nDE89370400440532013000\nEUR4492.56\n\n\n{number}"
         )]
     );
-    // Also at screen resolution, where viewers smooth images: the code has 4 pixels per
+    // Also at screen resolution, where viewers smooth images: the code has 3 pixels per
     // module, so it stays sharp enough to scan from a monitor.
     for dpi in [72, 100] {
         assert_eq!(qr_codes_at(&pdf, db.dir.path(), dpi), codes, "at {dpi} dpi");
@@ -505,6 +505,34 @@ fn a_user_template_replaces_the_embedded_one() {
     assert!(text.contains(&format!(
         "Custom layout for {INJECTION_NAME}, total 4.492,56 €"
     )));
+}
+
+#[test]
+fn a_user_template_gets_the_epc_qr_code_as_a_png() {
+    let db = TestDb::new();
+    db.engine();
+    let dir = template_dir(
+        &db,
+        "#let d = json(\"/invoice.json\")\n#image(d.qr, width: 50mm)\n",
+    );
+    let file = write_json(db.dir.path(), "draft.json", &injection_draft());
+    let created = json_out(&db.cli(&["invoice", "create", "-f", file.to_str().expect("path")]));
+    let id = created["id"].to_string();
+    // Finalized with the user's template, so the archived PDF is made from it.
+    let template_dir = dir.to_str().expect("path");
+    let done = json_out(&run_binary(
+        &db.path,
+        &["--template-dir", template_dir, "invoice", "finalize", &id],
+        "",
+    ));
+    let number = done["number"].as_str().expect("number");
+    let (pdf, _) = render(&db, number, "user-qr.pdf");
+    assert_eq!(
+        qr_codes(&pdf, db.dir.path()),
+        vec![format!(
+            "BCD\n002\n1\nSCT\nCOBADEFFXXX\nMuster Consulting\nDE89370400440532013000\nEUR4492.56\n\n\n{number}"
+        )]
+    );
 }
 
 #[test]

@@ -165,12 +165,13 @@ impl Renderer {
         let qr = view::wants_qr(document)
             .then(|| qr_image(document))
             .flatten();
-        let data = serde_json::to_vec(&view::build(document, seller, qr.is_some()))
+        let qr_side = qr.as_ref().map(|bitmap| bitmap.side);
+        let data = serde_json::to_vec(&view::build(document, seller, qr_side))
             .map_err(|e| Error::internal(format!("cannot serialize the template data: {e}")))?;
         let stamp = document.finalized_at.unwrap_or(document.updated_at);
         let today = typst_datetime(stamp)
             .ok_or_else(|| Error::internal(format!("date {stamp} is out of Typst's range")))?;
-        let mut world = InvoiceWorld::new(self, Bytes::new(data), qr.map(Bytes::new), today);
+        let mut world = InvoiceWorld::new(self, Bytes::new(data), qr, today);
         let mut options = PdfOptions {
             ident: Smart::Custom(identifier(document)),
             timestamp: Some(Timestamp::new_utc(today)),
@@ -264,7 +265,7 @@ fn typst_datetime(stamp: DateTime<Utc>) -> Option<Datetime> {
     )
 }
 
-fn qr_image(document: &Document) -> Option<Vec<u8>> {
+fn qr_image(document: &Document) -> Option<epc_qr::Bitmap> {
     let content = &document.content;
     let transfer = epc_qr::Transfer {
         name: &content.seller.as_ref()?.name,
@@ -277,5 +278,5 @@ fn qr_image(document: &Document) -> Option<Vec<u8>> {
             .as_deref()
             .or(document.number.as_deref())?,
     };
-    epc_qr::png(&epc_qr::payload(&transfer)?)
+    epc_qr::bitmap(&epc_qr::payload(&transfer)?)
 }

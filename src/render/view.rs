@@ -14,8 +14,10 @@ use crate::domain::party::{Party, SellerProfile};
 
 /// Path of the data file in the template's file system.
 pub const DATA_PATH: &str = "/invoice.json";
-/// Path of the EPC QR code image, when there is one.
+/// Path of the EPC QR code as a PNG, when there is one.
 pub const QR_PATH: &str = "/epc-qr.png";
+/// Path of the same code as raw 8-bit grey pixels, which Typst takes without decoding.
+pub const QR_PIXELS_PATH: &str = "/epc-qr.luma8";
 
 /// Everything the template prints.
 #[derive(Debug, Serialize)]
@@ -78,10 +80,23 @@ pub struct View<'a> {
     pub exemption_notes: Vec<&'a str>,
     /// Bank details.
     pub payment: PaymentView<'a>,
-    /// Path of the EPC QR code image, when the document has one.
+    /// Path of the EPC QR code image (PNG), when the document has one.
     pub qr: Option<&'static str>,
+    /// The same code as raw grey pixels, for `image(read(path, encoding: none), format: ..)`.
+    pub qr_pixels: Option<QrPixels>,
     /// The stored document, raw.
     pub document: &'a Document,
+}
+
+/// Where the raw pixels of the EPC QR code are and how they are laid out.
+#[derive(Debug, Serialize)]
+pub struct QrPixels {
+    /// Path of the file: `width` × `height` bytes, one grey value per pixel (0 dark, 255 light).
+    pub path: &'static str,
+    /// Pixels per row.
+    pub width: u32,
+    /// Rows.
+    pub height: u32,
 }
 
 /// The invoice a credit note corrects.
@@ -170,8 +185,13 @@ pub struct PaymentView<'a> {
     pub reference: Option<&'a str>,
 }
 
-/// Build the view of `document`; `qr` says whether an EPC QR image is provided.
-pub fn build<'a>(document: &'a Document, profile: Option<&'a SellerProfile>, qr: bool) -> View<'a> {
+/// Build the view of `document`; `qr_side` is the side in pixels of the EPC QR image, when one
+/// is provided.
+pub fn build<'a>(
+    document: &'a Document,
+    profile: Option<&'a SellerProfile>,
+    qr_side: Option<u32>,
+) -> View<'a> {
     let content = &document.content;
     let language = content.language;
     let exponent = Currency::from_code(&content.currency).map_or(2, |c| c.exponent);
@@ -264,7 +284,12 @@ pub fn build<'a>(document: &'a Document, profile: Option<&'a SellerProfile>, qr:
             bank_name: content.payment.bank_name.as_deref(),
             reference: content.payment.reference.as_deref(),
         },
-        qr: qr.then_some(QR_PATH),
+        qr: qr_side.map(|_| QR_PATH),
+        qr_pixels: qr_side.map(|side| QrPixels {
+            path: QR_PIXELS_PATH,
+            width: side,
+            height: side,
+        }),
         document,
     }
 }

@@ -2,6 +2,8 @@
 //! files that belong to this document only (`/invoice.json` and the EPC QR image). No system
 //! fonts, no packages, no network, and a fixed "today" so output never depends on the clock.
 
+use std::sync::OnceLock;
+
 use typst::diag::{FileError, FileResult};
 use typst::foundations::{Bytes, Datetime, Duration};
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
@@ -10,15 +12,16 @@ use typst::utils::LazyHash;
 use typst::{Library, World};
 
 use super::Renderer;
+use super::epc_qr::Bitmap;
 use super::templates::MAIN_TEMPLATE;
-use super::view::{DATA_PATH, QR_PATH};
+use super::view::{DATA_PATH, QR_PATH, QR_PIXELS_PATH};
 
 /// One document's view of the renderer.
 pub struct InvoiceWorld<'a> {
     pub renderer: &'a Renderer,
     pub main: FileId,
     pub data: Bytes,
-    pub qr: Option<Bytes>,
+    pub qr: Option<QrFiles>,
     pub today: Datetime,
     /// With an attachment, the main file is a wrapper that includes the template and attaches
     /// the file: (wrapper source, attachment path, attachment bytes).
@@ -26,13 +29,13 @@ pub struct InvoiceWorld<'a> {
 }
 
 impl<'a> InvoiceWorld<'a> {
-    /// A world rendering `data` (and `qr`) with `renderer`'s main template.
-    pub fn new(renderer: &'a Renderer, data: Bytes, qr: Option<Bytes>, today: Datetime) -> Self {
+    /// A world rendering `data` (and the EPC QR code `qr`) with `renderer`'s main template.
+    pub fn new(renderer: &'a Renderer, data: Bytes, qr: Option<Bitmap>, today: Datetime) -> Self {
         InvoiceWorld {
             renderer,
             main: renderer.main_id,
             data,
-            qr,
+            qr: qr.map(QrFiles::new),
             today,
             attachment: None,
         }
@@ -70,13 +73,48 @@ impl<'a> InvoiceWorld<'a> {
         }
         match path {
             DATA_PATH => Some(Ok(self.data.clone())),
-            QR_PATH => Some(
-                self.qr
-                    .clone()
-                    .ok_or_else(|| FileError::NotFound(QR_PATH.into())),
-            ),
+            QR_PIXELS_PATH => Some(match &self.qr {
+                Some(qr) => Ok(qr.pixels.clone()),
+                None => Err(FileError::NotFound(QR_PIXELS_PATH.into())),
+            }),
+            QR_PATH => Some(match &self.qr {
+                Some(qr) => qr.png(),
+                None => Err(FileError::NotFound(QR_PATH.into())),
+            }),
             _ => None,
         }
+    }
+}
+
+/// The EPC QR code as the files a template can read: raw grey pixels, and a PNG made only when
+/// a template reads it (the embedded one takes the pixels).
+pub struct QrFiles {
+    side: u32,
+    pixels: Bytes,
+    png: OnceLock<FileResult<Bytes>>,
+}
+
+impl QrFiles {
+    fn new(bitmap: Bitmap) -> Self {
+        QrFiles {
+            side: bitmap.side,
+            pixels: Bytes::new(bitmap.luma),
+            png: OnceLock::new(),
+        }
+    }
+
+    fn png(&self) -> FileResult<Bytes> {
+        self.png
+            .get_or_init(|| {
+                let bitmap = Bitmap {
+                    side: self.side,
+                    luma: self.pixels.to_vec(),
+                };
+                bitmap.png().map(Bytes::new).ok_or_else(|| {
+                    FileError::Other(Some("cannot encode the EPC QR code as PNG".into()))
+                })
+            })
+            .clone()
     }
 }
 
