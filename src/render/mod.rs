@@ -3,18 +3,21 @@
 //! (`/invoice.json`, see [`view`]), and the same document always gives the same bytes.
 //!
 //! A [`Renderer`] is built once (fonts parsed, standard library built) and shared: `render`
-//! takes `&self`, so parallel renders on several threads use all cores. Nothing here touches
-//! the database; the engine decides what to render and archives the result.
+//! takes `&self` and runs on one of the render threads, one per core (`threads.rs`), so
+//! parallel renders use all cores and each render one. Nothing here touches the database; the
+//! engine decides what to render and archives the result.
 //!
 //! Files: `world.rs` (the Typst `World`), `templates.rs` (embedded or user directory),
 //! `view.rs` (the template's data), `format.rs` (numbers and dates per language), `epc_qr.rs`
-//! (the GiroCode), `diagnostics.rs` (Typst errors with file, line and column).
+//! (the GiroCode) and `qr_penalty.rs` (its mask choice), `diagnostics.rs` (Typst errors with
+//! file, line and column), `threads.rs` (where renders run).
 
 mod diagnostics;
 pub mod epc_qr;
 pub mod format;
 mod qr_penalty;
 mod templates;
+mod threads;
 pub mod view;
 mod world;
 
@@ -156,7 +159,22 @@ impl Renderer {
         self.render_with(document, seller, Some(attachment))
     }
 
+    /// Render on a render thread (see [`threads`]); everything a render allocates is allocated
+    /// and freed there, the cache eviction included.
     fn render_with(
+        &self,
+        document: &Document,
+        seller: Option<&SellerProfile>,
+        attachment: Option<&Attachment>,
+    ) -> Result<RenderedPdf> {
+        threads::RenderThreads::global().run(|| {
+            let rendered = self.render_here(document, seller, attachment);
+            self.after_render();
+            rendered
+        })
+    }
+
+    fn render_here(
         &self,
         document: &Document,
         seller: Option<&SellerProfile>,
@@ -182,9 +200,7 @@ impl Renderer {
             options.standards = PdfStandards::new(&[PdfStandard::A_3b])
                 .map_err(|e| Error::internal(format!("PDF/A-3b: {}", e.message())))?;
         }
-        let rendered = compile_and_export(&world, &options);
-        self.after_render();
-        rendered
+        compile_and_export(&world, &options)
     }
 
     /// Parsed template sources, cached for the renderer's life.
