@@ -369,18 +369,20 @@ fn rows_of_long_or_broken_descriptions_get_their_full_height() {
     assert!(short_top >= break_end_bottom, "row 3 starts below row 2");
 }
 
+/// The EPC QR payload of the finalized `injection_draft()` numbered `number`.
+fn injection_invoice_epc_payload(number: &str) -> String {
+    format!(
+        "BCD\n002\n1\nSCT\nCOBADEFFXXX\nMuster Consulting\nDE89370400440532013000\nEUR4492.56\n\n\n{number}"
+    )
+}
+
 #[test]
 fn an_eur_invoice_carries_an_epc_qr_code_with_the_amount_due() {
     let db = TestDb::new();
     let number = finalized(&db, injection_draft());
     let (pdf, _) = render(&db, &number, "qr.pdf");
     let codes = qr_codes(&pdf, db.dir.path());
-    assert_eq!(
-        codes,
-        vec![format!(
-            "BCD\n002\n1\nSCT\nCOBADEFFXXX\nMuster Consulting\nDE89370400440532013000\nEUR4492.56\n\n\n{number}"
-        )]
-    );
+    assert_eq!(codes, vec![injection_invoice_epc_payload(&number)]);
     // Also at screen resolution, where viewers smooth images: the code has 3 pixels per
     // module, so it stays sharp enough to scan from a monitor.
     for dpi in [72, 100] {
@@ -529,9 +531,7 @@ fn a_user_template_gets_the_epc_qr_code_as_a_png() {
     let (pdf, _) = render(&db, number, "user-qr.pdf");
     assert_eq!(
         qr_codes(&pdf, db.dir.path()),
-        vec![format!(
-            "BCD\n002\n1\nSCT\nCOBADEFFXXX\nMuster Consulting\nDE89370400440532013000\nEUR4492.56\n\n\n{number}"
-        )]
+        vec![injection_invoice_epc_payload(number)]
     );
 }
 
