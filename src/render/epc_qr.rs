@@ -258,7 +258,7 @@ mod tests {
         assert!(text.ends_with('€') && text.contains(&name));
         let (width, _) = modules(&text).unwrap();
         assert!(width <= 69, "width {width}");
-        // Without room for any remittance the code still carries the payee.
+        // A longer name is clipped to its 70 characters first; the payload still fits.
         let name = "Ä".repeat(200);
         let text = payload(&Transfer {
             name: &name,

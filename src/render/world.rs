@@ -1,6 +1,7 @@
-//! The Typst `World` of one render: the renderer's fonts, library and templates, plus the two
-//! files that belong to this document only (`/invoice.json` and the EPC QR image). No system
-//! fonts, no packages, no network, and a fixed "today" so output never depends on the clock.
+//! The Typst `World` of one render: the renderer's fonts, library and templates, plus the files
+//! that belong to this document only (`/invoice.json`, the EPC QR code as pixels and as PNG).
+//! No system fonts, no packages, no network, and a fixed "today" so output never depends on the
+//! clock.
 
 use std::sync::OnceLock;
 
