@@ -120,34 +120,34 @@ pub fn bitmap(payload: &str) -> Option<Bitmap> {
     })
 }
 
-impl Bitmap {
-    /// The bitmap as a black-and-white PNG (one bit per pixel).
-    pub fn png(&self) -> Option<Vec<u8>> {
-        let side = usize::try_from(self.side).ok()?;
-        let row_bytes = side.div_ceil(8);
-        // 1 bit per pixel, 1 = white.
-        let mut pixels = vec![0_u8; row_bytes * side];
-        for (row, bits) in self
-            .luma
-            .chunks_exact(side)
-            .zip(pixels.chunks_exact_mut(row_bytes))
-        {
-            for (x, grey) in row.iter().enumerate() {
-                if *grey >= 128 {
-                    bits[x / 8] |= 0x80 >> (x % 8);
-                }
+/// `side` × `side` grey pixels (a [`Bitmap`]'s) as a black-and-white PNG, one bit per pixel.
+pub fn png(side: u32, luma: &[u8]) -> Option<Vec<u8>> {
+    let width = usize::try_from(side).ok()?;
+    if width == 0 || luma.len() != width * width {
+        return None;
+    }
+    let row_bytes = width.div_ceil(8);
+    // 1 bit per pixel, 1 = white.
+    let mut pixels = vec![0_u8; row_bytes * width];
+    for (row, bits) in luma
+        .chunks_exact(width)
+        .zip(pixels.chunks_exact_mut(row_bytes))
+    {
+        for (x, grey) in row.iter().enumerate() {
+            if *grey >= 128 {
+                bits[x / 8] |= 0x80 >> (x % 8);
             }
         }
-        let mut out = Vec::with_capacity(1024);
-        let mut encoder = png::Encoder::new(&mut out, self.side, self.side);
-        encoder.set_color(png::ColorType::Grayscale);
-        encoder.set_depth(png::BitDepth::One);
-        encoder.set_compression(png::Compression::Fastest);
-        let mut writer = encoder.write_header().ok()?;
-        writer.write_image_data(&pixels).ok()?;
-        writer.finish().ok()?;
-        Some(out)
     }
+    let mut out = Vec::with_capacity(1024);
+    let mut encoder = png::Encoder::new(&mut out, side, side);
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder.set_depth(png::BitDepth::One);
+    encoder.set_compression(png::Compression::Fastest);
+    let mut writer = encoder.write_header().ok()?;
+    writer.write_image_data(&pixels).ok()?;
+    writer.finish().ok()?;
+    Some(out)
 }
 
 /// The modules of the QR code of `payload` (byte mode, level M, the smallest version that
@@ -289,8 +289,8 @@ mod tests {
                 );
             }
         }
-        let png = image.png().unwrap();
-        let mut decoder = png::Decoder::new(std::io::Cursor::new(png));
+        let encoded = png(image.side, &image.luma).unwrap();
+        let mut decoder = png::Decoder::new(std::io::Cursor::new(encoded));
         decoder.set_transformations(png::Transformations::EXPAND);
         let mut reader = decoder.read_info().unwrap();
         let mut decoded = vec![0; reader.output_buffer_size().unwrap()];

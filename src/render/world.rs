@@ -13,7 +13,7 @@ use typst::utils::LazyHash;
 use typst::{Library, World};
 
 use super::Renderer;
-use super::epc_qr::Bitmap;
+use super::epc_qr::{self, Bitmap};
 use super::templates::MAIN_TEMPLATE;
 use super::view::{DATA_PATH, QR_PATH, QR_PIXELS_PATH};
 
@@ -107,13 +107,11 @@ impl QrFiles {
     fn png(&self) -> FileResult<Bytes> {
         self.png
             .get_or_init(|| {
-                let bitmap = Bitmap {
-                    side: self.side,
-                    luma: self.pixels.to_vec(),
-                };
-                bitmap.png().map(Bytes::new).ok_or_else(|| {
-                    FileError::Other(Some("cannot encode the EPC QR code as PNG".into()))
-                })
+                epc_qr::png(self.side, &self.pixels)
+                    .map(Bytes::new)
+                    .ok_or_else(|| {
+                        FileError::Other(Some("cannot encode the EPC QR code as PNG".into()))
+                    })
             })
             .clone()
     }
