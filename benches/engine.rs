@@ -22,6 +22,18 @@ use invoicer::domain::listing::ListFilter;
 use invoicer::domain::party::{NewCustomer, SellerProfile};
 use serde_json::json;
 
+/// The instant the benches run at: their documents are dated 2026, so it is pinned.
+const NOW: &str = "2026-11-21T10:00:00Z";
+
+fn clock() -> invoicer::Clock {
+    invoicer::Clock::parse_fixed("NOW", NOW).expect("clock")
+}
+
+/// The allocator the binary uses, so the figures are the binary's.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const CUSTOMERS: i64 = 200;
 
 fn full_run() -> bool {
@@ -81,16 +93,19 @@ fn target_dir() -> PathBuf {
 fn fixture(n: usize) -> PathBuf {
     let dir = target_dir();
     std::fs::create_dir_all(&dir).expect("fixture dir");
-    let path = dir.join(format!("engine-{n}.db"));
+    let path = dir.join(format!("engine-{n}-v{}.db", invoicer::SCHEMA_VERSION));
     if path.exists() {
         return path;
     }
-    let building = dir.join(format!("engine-{n}.building.db"));
+    let building = dir.join(format!(
+        "engine-{n}-v{}.building.db",
+        invoicer::SCHEMA_VERSION
+    ));
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", building.display()));
     }
     // Fixtures are about listing and inserting; they skip the PDF archive to build quickly.
-    let engine = Engine::open(&building)
+    let engine = Engine::open_with_clock(&building, clock())
         .expect("open fixture")
         .with_pdf_archive(false);
     add_customers(&engine);
@@ -124,13 +139,13 @@ fn working_copy(fixture: &Path) -> (tempfile::TempDir, Engine) {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("bench.db");
     std::fs::copy(fixture, &path).expect("copy");
-    let engine = Engine::open(&path).expect("open copy");
+    let engine = Engine::open_with_clock(&path, clock()).expect("open copy");
     (dir, engine)
 }
 
 fn finalize(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let engine = Engine::open(&dir.path().join("finalize.db")).expect("open");
+    let engine = Engine::open_with_clock(&dir.path().join("finalize.db"), clock()).expect("open");
     add_customers(&engine);
     let mut group = c.benchmark_group("finalize");
     group.throughput(Throughput::Elements(1));

@@ -29,6 +29,18 @@ use serde_json::{Value, json};
 use tokio::runtime::Runtime;
 use tokio_util::sync::CancellationToken;
 
+/// The instant the benches run at: their documents are dated 2026, so it is pinned.
+const NOW: &str = "2026-11-21T10:00:00Z";
+
+fn clock() -> invoicer::Clock {
+    invoicer::Clock::parse_fixed("NOW", NOW).expect("clock")
+}
+
+/// The allocator the binary uses, so the figures are the binary's.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 type HttpClient = Client<HttpConnector, Full<Bytes>>;
 
 const CLIENTS: usize = 16;
@@ -45,7 +57,9 @@ struct Fixture {
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("mcp-bench.db");
-    let engine = Engine::open(&db).expect("open").with_pdf_archive(false);
+    let engine = Engine::open_with_clock(&db, clock())
+        .expect("open")
+        .with_pdf_archive(false);
     engine
         .set_seller_profile(
             serde_json::from_value(json!({
@@ -294,6 +308,7 @@ impl StdioSession {
             .arg(db)
             .args(["serve", "--stdio"])
             .env("INVOICER_LOG", "warn")
+            .env("INVOICER_NOW", NOW)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

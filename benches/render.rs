@@ -29,6 +29,18 @@ use invoicer::domain::party::SellerProfile;
 use invoicer::render::{Renderer, Templates};
 use serde_json::{Value, json};
 
+/// The instant the benches run at: their documents are dated 2026, so it is pinned.
+const NOW: &str = "2026-11-21T10:00:00Z";
+
+fn clock() -> invoicer::Clock {
+    invoicer::Clock::parse_fixed("NOW", NOW).expect("clock")
+}
+
+/// The allocator the binary uses, so the figures are the binary's.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn full_run() -> bool {
     std::env::args().any(|a| a == "--bench")
 }
@@ -159,7 +171,7 @@ fn documents(dir: &Path, lines: usize, count: u64) -> (Vec<Document>, SellerProf
     static SETS: AtomicUsize = AtomicUsize::new(0);
     let set = SETS.fetch_add(1, Ordering::Relaxed);
     let count = if full_run() { count } else { count.min(4) };
-    let engine = Engine::open(&dir.join(format!("render-{set}.db")))
+    let engine = Engine::open_with_clock(&dir.join(format!("render-{set}.db")), clock())
         .expect("open")
         .with_pdf_archive(false);
     let profile = engine.set_seller_profile(seller()).expect("seller");
@@ -167,7 +179,10 @@ fn documents(dir: &Path, lines: usize, count: u64) -> (Vec<Document>, SellerProf
         .map(|n| {
             let input: NewInvoice = serde_json::from_value(draft_json(lines, n)).expect("draft");
             let draft = engine.create_invoice_draft(input).expect("create");
-            engine.finalize_invoice(draft.id).expect("finalize")
+            engine
+                .finalize_invoice(draft.id)
+                .expect("finalize")
+                .document
         })
         .collect();
     (documents, profile)
@@ -273,7 +288,7 @@ fn parallel(c: &mut Criterion) {
 fn cold_start(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("cold.db");
-    Engine::open(&db)
+    Engine::open_with_clock(&db, clock())
         .expect("open")
         .set_seller_profile(seller())
         .expect("seller");
@@ -285,6 +300,7 @@ fn cold_start(c: &mut Criterion) {
     group.bench_function("render_preview", |b| {
         b.iter(|| {
             let status = Command::new(env!("CARGO_BIN_EXE_invoicer"))
+                .env("INVOICER_NOW", NOW)
                 .arg("--db")
                 .arg(&db)
                 .args(["render", "--file"])

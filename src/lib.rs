@@ -14,10 +14,13 @@
 //! - [`domain`] does no I/O: money ([`domain::money`]), EN 16931 totals ([`domain::totals`]),
 //!   the status machine ([`domain::lifecycle`]), number formats ([`domain::numbering`]) and
 //!   input validation ([`domain::document`]).
-//! - [`store`] owns every line of SQL; each mutation is one `BEGIN IMMEDIATE` transaction and
-//!   SQLite triggers freeze finalized documents.
+//! - `store` (crate-private, so no embedder can bypass the engine's rules) owns every line of
+//!   SQL; each mutation is one `BEGIN IMMEDIATE` transaction, SQLite triggers freeze finalized
+//!   documents, and a hash chain written in the same transactions makes tampering evident.
 //! - [`render`] compiles a document to PDF in process with Typst; it never touches the store.
-//! - [`engine::Engine`] is the single place that combines both; every front end calls it.
+//! - [`engine::Engine`] is the single place that combines both; every front end calls it. It
+//!   holds the clock: a verb reads it once, and "today" is that instant in the seller's time
+//!   zone.
 //! - [`cli`] parses arguments, makes one engine call and prints JSON.
 //! - [`error::Error`] carries stable codes that each front end maps once.
 
@@ -31,14 +34,9 @@ pub mod error;
 pub mod http;
 pub mod mcp;
 pub mod render;
-pub mod store;
+mod store;
 
-pub use engine::{DocumentKey, Engine, Source};
+pub use engine::{Clock, DocumentKey, Engine, Source};
 pub use error::{Error, ErrorCode, Result};
-
-/// The allocator of everything built on this crate (the binary, its tests and benches), with
-/// the default feature `mimalloc`: rendering allocates and frees many small objects, which
-/// mimalloc serves faster than glibc's malloc.
-#[cfg(feature = "mimalloc")]
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+/// The schema version this build writes (its newest migration).
+pub use store::SCHEMA_VERSION;

@@ -180,7 +180,7 @@ fn refuses_foreign_and_newer_files_without_touching_them() {
 fn database_defaults_to_invoicer_db_and_honours_the_env_var() {
     let db = TestDb::new();
     let run = |envs: &[(&str, &std::path::Path)]| {
-        let mut cmd = std::process::Command::new(crate::util::binary());
+        let mut cmd = crate::util::command();
         cmd.current_dir(db.dir.path())
             .env_remove("INVOICER_DB")
             .args(["invoice", "list"]);

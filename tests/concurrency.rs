@@ -2,7 +2,7 @@
 //! processes finalize the same 500 drafts at once; every draft gets exactly one number and the
 //! numbers are 1..=500 with no gap and no duplicate.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::thread;
 
@@ -35,7 +35,7 @@ fn threads_and_processes_finalize_500_drafts_gaplessly() {
             .filter(|(i, _)| i % 8 == p)
             .map(|(_, id)| id.to_string())
             .collect();
-        let child = Command::new(crate::util::binary())
+        let child = crate::util::command()
             .arg("--db")
             .arg(&db.path)
             .args(["invoice", "finalize"])

@@ -2,7 +2,7 @@
 //! that passes `PRAGMA integrity_check`, whose numbers are still gapless, and that finishes the
 //! job after a restart.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::util::{TestDb, draft, finalized_counters};
@@ -34,7 +34,7 @@ fn sigkill_mid_finalize_loop_keeps_numbers_gapless() {
         .collect();
     drop(engine);
 
-    let mut child = Command::new(crate::util::binary())
+    let mut child = crate::util::command()
         .arg("--db")
         .arg(&db.path)
         .args(["invoice", "finalize"])
@@ -71,7 +71,7 @@ fn sigkill_mid_finalize_loop_keeps_numbers_gapless() {
     );
 
     // Restart: finalize the rest.
-    let engine = invoicer::Engine::open(&db.path).expect("reopen after kill");
+    let engine = crate::util::open_engine(&db.path);
     let page = engine
         .list_invoices(&invoicer::domain::listing::ListFilter {
             status: Some(invoicer::domain::lifecycle::Status::Draft),

@@ -61,7 +61,7 @@ fn draft_finalize_pay_in_parts() {
     assert_eq!(doc.number, None);
     assert_eq!(doc.amount_due.to_string(), "119.00");
 
-    let doc = engine.finalize_invoice(doc.id).unwrap();
+    let doc = engine.finalize_invoice(doc.id).unwrap().document;
     assert_eq!(doc.status, Status::Open);
     assert_eq!(doc.number.as_deref(), Some("2026-0001"));
     assert_eq!(
@@ -98,7 +98,7 @@ fn draft_finalize_pay_in_parts() {
         .unwrap();
     let verbs: Vec<&str> = history.iter().map(|e| e.verb.as_str()).collect();
     assert_eq!(verbs, ["create", "finalize", "pay", "pay"]);
-    assert!(history.iter().all(|e| e.source == "api"));
+    assert!(history.iter().all(|e| e.source == invoicer::Source::Api));
 }
 
 #[test]
@@ -139,7 +139,7 @@ fn drafts_are_edited_by_merge_patch_and_deleted_without_using_numbers() {
     assert_eq!(history.last().map(|e| e.verb.as_str()), Some("delete"));
 
     let second = engine.create_invoice_draft(draft("10.00")).unwrap();
-    let second = engine.finalize_invoice(second.id).unwrap();
+    let second = engine.finalize_invoice(second.id).unwrap().document;
     assert_eq!(
         second.number.as_deref(),
         Some("2026-0001"),
@@ -198,7 +198,7 @@ fn bad_input_writes_nothing() {
 #[test]
 fn finalize_refuses_incomplete_documents_and_keeps_them_drafts() {
     let db = TestDb::new();
-    let engine = invoicer::Engine::open(&db.path).unwrap();
+    let engine = crate::util::open_engine(&db.path);
     let doc = engine.create_invoice_draft(draft("10.00")).unwrap();
     let err = engine.finalize_invoice(doc.id).unwrap_err();
     assert_eq!(
@@ -243,7 +243,7 @@ fn void_and_uncollectible() {
     let db = TestDb::new();
     let engine = db.engine();
     let a = engine.create_invoice_draft(draft("10.00")).unwrap();
-    let a = engine.finalize_invoice(a.id).unwrap();
+    let a = engine.finalize_invoice(a.id).unwrap().document;
     let a = engine.void_invoice(a.id, Some("wrong customer")).unwrap();
     assert_eq!(a.status, Status::Void);
     assert_eq!(
@@ -261,7 +261,7 @@ fn void_and_uncollectible() {
     );
 
     let b = engine.create_invoice_draft(draft("10.00")).unwrap();
-    let b = engine.finalize_invoice(b.id).unwrap();
+    let b = engine.finalize_invoice(b.id).unwrap().document;
     let b = engine
         .mark_invoice_uncollectible(b.id, Some("customer insolvent"))
         .unwrap();
@@ -270,7 +270,7 @@ fn void_and_uncollectible() {
     assert_eq!(b.status, Status::Paid);
 
     let c = engine.create_invoice_draft(draft("10.00")).unwrap();
-    let c = engine.finalize_invoice(c.id).unwrap();
+    let c = engine.finalize_invoice(c.id).unwrap().document;
     engine.record_payment(c.id, pay(dec!(1))).unwrap();
     let err = engine.void_invoice(c.id, None).unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidStatus);
@@ -293,7 +293,7 @@ fn credit_notes_reduce_the_amount_due_and_have_their_own_series() {
     input.lines[1].unit_price = dec!(50);
     input.lines[1].quantity = dec!(4);
     let invoice = engine.create_invoice_draft(input).unwrap();
-    let invoice = engine.finalize_invoice(invoice.id).unwrap();
+    let invoice = engine.finalize_invoice(invoice.id).unwrap().document;
     assert_eq!(invoice.amount_due.to_string(), "357.00");
 
     let err = engine
@@ -319,7 +319,7 @@ fn credit_notes_reduce_the_amount_due_and_have_their_own_series() {
     assert_eq!(partial.kind, DocumentKind::CreditNote);
     assert_eq!(partial.content.totals.total_gross.to_string(), "59.50");
     assert_eq!(partial.corrects.as_ref().map(|r| r.id), Some(invoice.id));
-    let partial = engine.finalize_invoice(partial.id).unwrap();
+    let partial = engine.finalize_invoice(partial.id).unwrap().document;
     assert_eq!(partial.number.as_deref(), Some("CN-2026-0001"));
     assert_eq!(
         partial.status,
@@ -365,7 +365,7 @@ fn credit_notes_reduce_the_amount_due_and_have_their_own_series() {
             ..NewCreditNote::default()
         })
         .unwrap();
-    let rest = engine.finalize_invoice(rest.id).unwrap();
+    let rest = engine.finalize_invoice(rest.id).unwrap().document;
     // 119.00 credited, 97.50 was still due: the invoice is settled and 21.50 is owed back.
     assert_eq!(rest.status, Status::Open);
     assert_eq!(rest.amount_due.to_string(), "21.50");
@@ -416,15 +416,27 @@ fn series_formats_resets_and_issue_date_order() {
         .unwrap();
     assert_eq!(preview.number, "RE-202610-00001");
     assert_eq!(
-        finalize_on("2026-10-30").unwrap().number.as_deref(),
+        finalize_on("2026-10-30")
+            .unwrap()
+            .document
+            .number
+            .as_deref(),
         Some("RE-202610-00001")
     );
     assert_eq!(
-        finalize_on("2026-10-31").unwrap().number.as_deref(),
+        finalize_on("2026-10-31")
+            .unwrap()
+            .document
+            .number
+            .as_deref(),
         Some("RE-202610-00002")
     );
     assert_eq!(
-        finalize_on("2026-11-01").unwrap().number.as_deref(),
+        finalize_on("2026-11-01")
+            .unwrap()
+            .document
+            .number
+            .as_deref(),
         Some("RE-202611-00001")
     );
     let err = finalize_on("2026-10-31").unwrap_err();
@@ -434,7 +446,11 @@ fn series_formats_resets_and_issue_date_order() {
         "dates never go backwards: {err}"
     );
     assert_eq!(
-        finalize_on("2026-11-01").unwrap().number.as_deref(),
+        finalize_on("2026-11-01")
+            .unwrap()
+            .document
+            .number
+            .as_deref(),
         Some("RE-202611-00002")
     );
 

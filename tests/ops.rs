@@ -1,10 +1,10 @@
-//! Operations: what the Docker image relies on (the release binary renders and serves MCP with
+//! Operations: what the Docker image relies on (the binary renders and serves MCP with
 //! an empty environment, no fonts, no TeX, no HOME, and links only libc-level libraries), the
 //! Dockerfile's essentials (no Docker engine here to build it), online backup while writes are
 //! in flight, `check`, and configuration from file, environment and flags.
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,38 +15,24 @@ use serde_json::{Value, json};
 use crate::mcp::TestServer;
 use crate::util::{TestDb, binary, draft, draft_json, finalized_counters, json_out, run_binary};
 
-/// The release build of `invoicer`, beside the test build. `tests/run` builds it first.
-fn release_binary() -> PathBuf {
-    let debug = Path::new(binary());
-    let release = debug
-        .parent()
-        .and_then(Path::parent)
-        .map(|target| target.join("release/invoicer"))
-        .expect("target dir");
-    assert!(
-        release.is_file(),
-        "{} is missing: build it with `cargo build --release --locked` (tests/run does)",
-        release.display()
-    );
-    release
-}
-
-/// A command on the release binary with nothing inherited: no PATH, no HOME beyond an empty
-/// directory, no fonts or TeX reachable; run in an empty directory.
+/// A command on the binary with nothing inherited: no PATH, no HOME beyond an empty directory,
+/// no fonts or TeX reachable; run in an empty directory. (The test build: it links and reads
+/// what the release build does, and building release as well would compile Typst once more.)
 fn bare(bin: &Path, workdir: &Path, home: &Path) -> Command {
     let mut command = Command::new(bin);
     command
         .env_clear()
         .env("HOME", home)
+        .env("INVOICER_NOW", crate::util::NOW)
         .current_dir(workdir)
         .stdin(Stdio::null());
     command
 }
 
 #[test]
-fn the_release_binary_links_only_libc_level_libraries() {
-    let bin = release_binary();
-    let output = Command::new("ldd").arg(&bin).output().expect("ldd");
+fn the_binary_links_only_libc_level_libraries() {
+    let bin = Path::new(binary());
+    let output = Command::new("ldd").arg(bin).output().expect("ldd");
     let text = String::from_utf8_lossy(&output.stdout);
     let allowed = [
         "linux-vdso.so",
@@ -68,8 +54,8 @@ fn the_release_binary_links_only_libc_level_libraries() {
 }
 
 #[test]
-fn the_release_binary_renders_and_serves_mcp_with_an_empty_environment() {
-    let bin = release_binary();
+fn the_binary_renders_and_serves_mcp_with_an_empty_environment() {
+    let bin = Path::new(binary());
     let dir = tempfile::tempdir().expect("temp dir");
     let (home, work) = (dir.path().join("home"), dir.path().join("work"));
     std::fs::create_dir_all(&home).unwrap();
@@ -77,7 +63,7 @@ fn the_release_binary_renders_and_serves_mcp_with_an_empty_environment() {
     std::fs::write(work.join("draft.json"), draft_json("250.00").to_string()).unwrap();
 
     // A PDF with the embedded fonts only.
-    let output = bare(&bin, &work, &home)
+    let output = bare(bin, &work, &home)
         .args([
             "--db",
             "invoicer.db",
@@ -113,7 +99,7 @@ fn the_release_binary_renders_and_serves_mcp_with_an_empty_environment() {
     );
 
     // MCP over stdio: initialize, list the tools, call one.
-    let mut child = bare(&bin, &work, &home)
+    let mut child = bare(bin, &work, &home)
         .args(["--db", "invoicer.db", "serve", "--stdio"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -147,10 +133,10 @@ fn the_release_binary_renders_and_serves_mcp_with_an_empty_environment() {
     let _ = child.wait();
 
     // MCP over HTTP, and the health check the image runs.
-    let mut command = bare(&bin, &work, &home);
+    let mut command = bare(bin, &work, &home);
     command.args(["--db", "invoicer.db", "serve", "--port", "0"]);
     let server = TestServer::spawn(command);
-    let health = bare(&bin, &work, &home)
+    let health = bare(bin, &work, &home)
         .args(["health", "--url", &format!("{}/health", server.url)])
         .output()
         .expect("health");
@@ -161,7 +147,7 @@ fn the_release_binary_renders_and_serves_mcp_with_an_empty_environment() {
     );
     let body: Value = serde_json::from_slice(&health.stdout).expect("health JSON");
     assert_eq!(body["database"]["ok"], true);
-    let down = bare(&bin, &work, &home)
+    let down = bare(bin, &work, &home)
         .args(["health", "--url", "http://127.0.0.1:9/health"])
         .output()
         .expect("health");
@@ -318,7 +304,7 @@ fn check_reports_status_counts_and_finds_a_skipped_number() {
     let report = json_out(&run_binary(&db.path, &["check"], ""));
     assert_eq!(report["ok"], true);
     assert_eq!(report["integrity"], json!(["ok"]));
-    assert_eq!(report["schema_version"], 3);
+    assert_eq!(report["schema_version"], 4);
     assert_eq!(
         report["documents"]["invoice"],
         json!({"draft": 1, "open": 3})
@@ -361,7 +347,7 @@ max_sessions = 5
     )
     .unwrap();
     let secret = "s3cret-token-value-0123456789";
-    let output = Command::new(binary())
+    let output = crate::util::command()
         .current_dir(db.dir.path())
         .args([
             "--config",
@@ -394,7 +380,7 @@ max_sessions = 5
     assert_eq!(config["serve"]["token"]["value"], "<redacted>");
 
     std::fs::write(&file, "[serve]\nprot = 8080\n").unwrap();
-    let output = Command::new(binary())
+    let output = crate::util::command()
         .args(["--config", file.to_str().unwrap(), "config"])
         .output()
         .expect("config");

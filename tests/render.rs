@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use invoicer::DocumentKey;
 use invoicer::domain::document::NewInvoice;
 use invoicer::render::Renderer;
-use invoicer::{DocumentKey, Engine};
 use serde_json::{Value, json};
 
 use crate::util::{TestDb, json_out, run_binary};
@@ -213,7 +213,7 @@ fn renders_are_byte_identical_and_finalized_ones_come_from_the_archive() {
     assert!(db.raw().execute("DELETE FROM document_pdfs", []).is_err());
 
     // A fresh render of the same document, outside the archive, gives the same bytes.
-    let engine = Engine::open(&db.path).expect("open");
+    let engine = crate::util::open_engine(&db.path);
     let document = engine
         .get_invoice(&DocumentKey::Number(number))
         .expect("document");

@@ -21,7 +21,7 @@ fn raw_sql_cannot_alter_finalized_documents() {
     let db = TestDb::new();
     let engine = db.engine();
     let open = engine.create_invoice_draft(draft("100.00")).unwrap();
-    let open = engine.finalize_invoice(open.id).unwrap();
+    let open = engine.finalize_invoice(open.id).unwrap().document;
     let draft_doc = engine.create_invoice_draft(draft("5.00")).unwrap();
     let id = open.id;
     let conn = db.raw();

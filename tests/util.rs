@@ -5,10 +5,31 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
-use invoicer::Engine;
 use invoicer::domain::document::NewInvoice;
 use invoicer::domain::party::SellerProfile;
+use invoicer::{Clock, Engine};
 use serde_json::{Value, json};
+
+/// The instant every test runs at: their documents are dated November 2026, and the engine
+/// refuses issue dates more than a year old. The real binary gets it as `INVOICER_NOW`.
+pub const NOW: &str = "2026-11-30T10:00:00Z";
+
+/// The tests' pinned clock.
+pub fn clock() -> Clock {
+    Clock::parse_fixed("NOW", NOW).expect("clock")
+}
+
+/// An engine on `path` with the pinned clock.
+pub fn open_engine(path: &Path) -> Engine {
+    Engine::open_with_clock(path, clock()).expect("open database")
+}
+
+/// The real binary, with the pinned clock.
+pub fn command() -> Command {
+    let mut command = Command::new(binary());
+    command.env("INVOICER_NOW", NOW);
+    command
+}
 
 /// A database file of its own in a temporary directory, removed when dropped.
 pub struct TestDb {
@@ -25,7 +46,7 @@ impl TestDb {
 
     /// An engine on this file, with the seller profile set.
     pub fn engine(&self) -> Engine {
-        let engine = Engine::open(&self.path).expect("open database");
+        let engine = open_engine(&self.path);
         engine.set_seller_profile(seller()).expect("set seller");
         engine
     }
@@ -58,7 +79,7 @@ pub fn run_binary(db: &Path, args: &[&str], stdin: &str) -> Output {
         .parent()
         .filter(|dir| dir.is_dir())
         .unwrap_or(Path::new("."));
-    let mut child = Command::new(binary())
+    let mut child = command()
         .current_dir(workdir)
         .arg("--db")
         .arg(db)
@@ -189,6 +210,7 @@ pub fn python() -> &'static Path {
 pub fn python_json(script: &str, args: &[&str]) -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(script);
     let output = Command::new(python())
+        .env("INVOICER_NOW", NOW)
         .arg(path)
         .args(args)
         .output()

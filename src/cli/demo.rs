@@ -51,7 +51,7 @@ pub(super) fn run(engine: &Engine, out: &Path) -> Result<()> {
     let mut summary = Vec::new();
     for (title, draft) in sample::invoices(&customer_ids)? {
         let draft = engine.create_invoice_draft(draft)?;
-        summary.push((title, engine.finalize_invoice(draft.id)?));
+        summary.push((title, engine.finalize_invoice(draft.id)?.document));
     }
     // Pay the first invoice in full, then credit one returned book on it.
     if let Some((_, first)) = summary.first_mut() {
@@ -66,7 +66,7 @@ pub(super) fn run(engine: &Engine, out: &Path) -> Result<()> {
             series: Some(sample::DEMO_CREDIT_NOTE_SERIES.into()),
             ..NewCreditNote::default()
         })?;
-        let credit = engine.finalize_invoice(credit.id)?;
+        let credit = engine.finalize_invoice(credit.id)?.document;
         summary.push(("credit note for one returned book", credit));
     }
     let mut rows = Vec::new();

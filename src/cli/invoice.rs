@@ -260,16 +260,24 @@ pub(super) fn run(engine: &Engine, command: InvoiceCommand) -> Result<()> {
 }
 
 fn finalize(engine: &Engine, ids: &[String]) -> Result<()> {
-    if let [id] = ids {
-        let id = id_of(engine, id)?;
-        return print_json(&engine.finalize_invoice(id)?);
-    }
     for id in ids {
         let id = id_of(engine, id)?;
-        let document = engine.finalize_invoice(id)?;
+        let finalized = engine.finalize_invoice(id)?;
+        // Finalized, with a file still to make: the number stands, so this is a warning.
+        for problem in &finalized.archive.problems {
+            eprintln!(
+                "warning: {}: {problem}",
+                finalized.document.number.as_deref().unwrap_or("?")
+            );
+        }
+        if ids.len() == 1 {
+            return print_json(&finalized);
+        }
+        let document = &finalized.document;
         print_line(
-            &json!({ "id": document.id, "number": document.number, "status": document.status })
-                .to_string(),
+            &json!({ "id": document.id, "number": document.number, "status": document.status,
+                     "archive": finalized.archive })
+            .to_string(),
         )?;
     }
     Ok(())

@@ -1,6 +1,6 @@
 //! Operator commands: `backup PATH` (a consistent copy while the server runs), `check`
-//! (integrity, schema version, documents per status, gapless series; exits 7 when something is
-//! wrong) and `health` (asks a running server's `/health`, for container health checks).
+//! (is the record whole and untouched; exits 7 naming the first problem; `--repair` makes
+//! missing archives) and `health` (asks a running server's `/health`, for container health checks).
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -15,15 +15,16 @@ pub(super) fn backup(engine: &Engine, path: &Path) -> Result<()> {
     print_json(&engine.backup(path)?)
 }
 
-pub(super) fn check(engine: &Engine) -> Result<()> {
-    let report = engine.check()?;
-    print_json(&report)?;
-    if report.ok {
-        Ok(())
+pub(super) fn check(engine: &Engine, repair: bool, anchor: Option<&str>) -> Result<()> {
+    let report = if repair {
+        engine.check_and_repair(anchor)?
     } else {
-        Err(Error::storage(
-            "the check found problems: see `integrity` and the series with \"gapless\": false",
-        ))
+        engine.check(anchor)?
+    };
+    print_json(&report)?;
+    match report.first_problem {
+        None => Ok(()),
+        Some(problem) => Err(Error::storage(format!("the check failed: {problem}"))),
     }
 }
 

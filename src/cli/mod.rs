@@ -21,7 +21,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 
-use crate::engine::{Engine, Source};
+use crate::engine::{Clock, Engine, Source};
 use crate::error::{Error, ErrorCode, Result};
 use crate::render::{Renderer, Templates};
 
@@ -84,9 +84,20 @@ pub enum Command {
         /// Where the copy goes.
         path: PathBuf,
     },
-    /// Check the database: integrity, schema version, documents per status, gapless numbering
-    /// per series. Exits 7 when something is wrong.
-    Check,
+    /// Check that the record is whole and untouched: SQLite's integrity check, gapless series,
+    /// the triggers, the hash chain, totals against lines, payments against paid amounts,
+    /// archives against their hashes. Exits 7 naming the first problem. Opens the file
+    /// read-only unless --repair is given.
+    Check {
+        /// Also make what can be made again: the archived PDF (and the e-invoice of
+        /// --einvoice-at-finalize) of finalized documents that have none.
+        #[arg(long)]
+        repair: bool,
+        /// A chain head hash written down earlier (printed by `check` and `backup`): the chain
+        /// must contain it, or it was rewritten.
+        #[arg(long)]
+        anchor: Option<String>,
+    },
     /// Ask a running server's health endpoint; exits 0 when it answers 200 (for HEALTHCHECK).
     Health {
         /// The health URL; by default port MCP_PORT (8080) on 127.0.0.1.
@@ -127,7 +138,18 @@ pub fn run(cli: Cli) -> Result<()> {
         .map(crate::einvoice::Target::parse_spec)
         .transpose()
         .map_err(|e| e.with_field("einvoice_at_finalize"))?;
-    let mut engine = Engine::open(&cli.db)?
+    let clock = clock()?;
+    let read_only = match &cli.command {
+        Command::Check { repair, .. } => !repair,
+        Command::Serve(args) => args.read_only,
+        _ => false,
+    };
+    let engine = if read_only {
+        Engine::open_read_only(&cli.db, clock)?
+    } else {
+        Engine::open_with_clock(&cli.db, clock)?
+    };
+    let mut engine = engine
         .with_source(Source::Cli)
         .with_einvoice_at_finalize(target);
     if let Some(dir) = &cli.template_dir {
@@ -144,8 +166,17 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Demo { out } => demo::run(&engine, &out),
         Command::Serve(args) => serve::run(engine, args),
         Command::Backup { path } => maintenance::backup(&engine, &path),
-        Command::Check => maintenance::check(&engine),
+        Command::Check { repair, anchor } => maintenance::check(&engine, repair, anchor.as_deref()),
         Command::Health { .. } | Command::Config(_) => Ok(()),
+    }
+}
+
+/// The engine's clock: the system's, or the instant in `INVOICER_NOW` (RFC 3339), which pins
+/// "now" for tests and reproducible demos.
+fn clock() -> Result<Clock> {
+    match std::env::var("INVOICER_NOW") {
+        Ok(text) if !text.trim().is_empty() => Clock::parse_fixed("INVOICER_NOW", &text),
+        _ => Ok(Clock::system()),
     }
 }
 

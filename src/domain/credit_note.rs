@@ -46,7 +46,7 @@ pub struct NewCreditNote {
 impl NewCreditNote {
     /// The draft input of the credit note, copied from the invoice's content.
     pub fn to_draft(&self, invoice: &DocumentContent) -> Result<NewInvoice> {
-        let currency = Currency::from_code(&invoice.currency)?;
+        let currency = invoice.currency;
         let reason = check_optional("reason", self.reason.clone(), 500)?;
         let lines = match &self.lines {
             None => invoice.lines.iter().map(|l| l.to_input()).collect(),

@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::dates;
 use super::lifecycle::Status;
 use super::money::Currency;
 use super::party::{Customer, Language, Party, PaymentDetails, SellerProfile};
@@ -17,6 +18,9 @@ use crate::error::{Error, Result};
 
 /// Most lines one document may have.
 pub const MAX_LINES: usize = 1000;
+/// Most characters of text one document may hold in its line descriptions, notes and payment
+/// terms together: about 60 printed pages. Each field has its own limit besides.
+pub const MAX_TEXT_CHARS: usize = 200_000;
 
 /// Invoice or credit note.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
@@ -117,7 +121,7 @@ pub struct NewInvoice {
     pub seller: Option<Party>,
     /// ISO 4217 code; defaults to the seller profile's currency, else EUR.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
+    pub currency: Option<Currency>,
     /// `de` or `en`; defaults to the seller profile's language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<Language>,
@@ -239,7 +243,7 @@ pub struct DocumentContent {
     /// Buyer.
     pub buyer: Party,
     /// ISO 4217 code.
-    pub currency: String,
+    pub currency: Currency,
     /// Document language.
     pub language: Language,
     /// Issue date (set at finalization when the draft has none).
@@ -291,17 +295,19 @@ pub struct Defaults<'a> {
     pub customer: Option<&'a Customer>,
     /// The series to use when the input names none.
     pub series: &'a str,
+    /// Today in the seller's time zone: issue dates must lie within a year before and 30 days
+    /// after it.
+    pub today: NaiveDate,
 }
 
 impl NewInvoice {
     /// Check every field and compute the lines and totals. Nothing here touches storage.
     pub fn validate(self, defaults: Defaults<'_>) -> Result<DocumentContent> {
         let profile = defaults.profile;
-        let currency_code = match self.currency {
-            Some(code) => code,
-            None => profile.map_or_else(|| "EUR".to_string(), |p| p.currency.clone()),
-        };
-        let currency = Currency::from_code(&currency_code)?;
+        let currency = self
+            .currency
+            .or(profile.map(|p| p.currency))
+            .unwrap_or_default();
         let buyer = match (self.buyer, defaults.customer) {
             (Some(buyer), _) => buyer.validate("buyer")?,
             (None, Some(customer)) => customer.party.clone(),
@@ -322,6 +328,15 @@ impl NewInvoice {
             .validate("payment")?
             .or(&profile.map(|p| p.payment.clone()).unwrap_or_default());
 
+        let issue_date = dates::check_optional("issue_date", self.issue_date)?
+            .map(|date| dates::check_issue_date("issue_date", date, defaults.today))
+            .transpose()?;
+        let supply_date = dates::check_optional("supply_date", self.supply_date)?;
+        let due_date = dates::check_optional("due_date", self.due_date)?;
+        if let Some(period) = self.service_period {
+            dates::check_range("service_period.start", period.start)?;
+            dates::check_range("service_period.end", period.end)?;
+        }
         if let Some(period) = self.service_period
             && period.end < period.start
         {
@@ -333,7 +348,7 @@ impl NewInvoice {
                 ),
             ));
         }
-        if let (Some(issue), Some(due)) = (self.issue_date, self.due_date)
+        if let (Some(issue), Some(due)) = (issue_date, due_date)
             && due < issue
         {
             return Err(Error::validation(
@@ -343,7 +358,22 @@ impl NewInvoice {
         }
 
         let reasons = check_reasons(self.vat_exemption_reasons)?;
+        let payment_terms = check_optional("payment_terms", self.payment_terms, 500)?;
+        let notes = check_optional("notes", self.notes, 5000)?;
         let mut lines = check_lines(self.lines, currency, &reasons)?;
+        let text_chars: usize = lines
+            .iter()
+            .map(|l| l.description.chars().count())
+            .chain([&payment_terms, &notes].map(|t| t.as_ref().map_or(0, |t| t.chars().count())))
+            .sum();
+        if text_chars > MAX_TEXT_CHARS {
+            return Err(Error::validation(
+                "lines",
+                format!(
+                    "the descriptions, notes and payment terms hold {text_chars} characters together; a document holds at most {MAX_TEXT_CHARS} (split it into several invoices)"
+                ),
+            ));
+        }
         let pricing: Vec<LinePricing> = lines.iter().map(Line::pricing).collect();
         let computed = totals::compute(&pricing, currency, self.prices_include_vat, &reasons);
         for (line, net) in lines.iter_mut().zip(computed.line_nets) {
@@ -365,19 +395,19 @@ impl NewInvoice {
             customer_id: self.customer_id,
             seller,
             buyer,
-            currency: currency.code.to_string(),
+            currency,
             language: self
                 .language
                 .or(profile.map(|p| p.language))
                 .unwrap_or_default(),
-            issue_date: self.issue_date,
-            supply_date: self.supply_date,
+            issue_date,
+            supply_date,
             service_period: self.service_period,
-            due_date: self.due_date,
-            payment_terms: check_optional("payment_terms", self.payment_terms, 500)?,
+            due_date,
+            payment_terms,
             buyer_reference: check_optional("buyer_reference", self.buyer_reference, 200)?,
             order_reference: check_optional("order_reference", self.order_reference, 200)?,
-            notes: check_optional("notes", self.notes, 5000)?,
+            notes,
             payment,
             external_id: check_optional("external_id", self.external_id, 200)?,
             prices_include_vat: self.prices_include_vat,
@@ -510,7 +540,7 @@ fn check_line(
                     "discount_amount",
                     format!(
                         "must be above 0, at most quantity × unit price ({gross_amount}) and have at most {} decimals, got {amount}",
-                        currency.exponent
+                        currency.exponent()
                     ),
                 ));
             }
@@ -530,7 +560,7 @@ fn check_line(
         vat_rate: line.vat_rate.normalize(),
         discount_percent,
         discount_amount,
-        service_date: line.service_date,
+        service_date: dates::check_optional("service_date", line.service_date)?,
         net_amount: Decimal::ZERO,
     })
 }
@@ -605,6 +635,39 @@ impl DocumentContent {
         Ok(())
     }
 
+    /// Recompute the line nets and totals from the lines by the EN 16931 rules; `None` when
+    /// they are the stored ones, else what differs (for `invoicer check`).
+    pub fn totals_mismatch(&self) -> Option<String> {
+        let pricing: Vec<LinePricing> = self.lines.iter().map(Line::pricing).collect();
+        let computed = totals::compute(
+            &pricing,
+            self.currency,
+            self.prices_include_vat,
+            &self.vat_exemption_reasons,
+        );
+        for (line, net) in self.lines.iter().zip(&computed.line_nets) {
+            if line.net_amount != *net {
+                return Some(format!(
+                    "line {} has the net amount {}, its quantity and price give {net}",
+                    line.position, line.net_amount
+                ));
+            }
+        }
+        let (stored, recomputed) = (&self.totals, &computed.totals);
+        let differs = [
+            ("total_net", stored.total_net, recomputed.total_net),
+            ("total_vat", stored.total_vat, recomputed.total_vat),
+            ("total_gross", stored.total_gross, recomputed.total_gross),
+        ]
+        .into_iter()
+        .find(|(_, a, b)| a != b);
+        if let Some((name, a, b)) = differs {
+            return Some(format!("{name} is {a}, the lines give {b}"));
+        }
+        (stored.vat_breakdown != recomputed.vat_breakdown)
+            .then(|| "the VAT breakdown does not follow from the lines".to_string())
+    }
+
     /// The content as client input again, for edits by merge patch.
     pub fn to_input(&self) -> NewInvoice {
         NewInvoice {
@@ -612,7 +675,7 @@ impl DocumentContent {
             customer_id: self.customer_id,
             buyer: Some(self.buyer.clone()),
             seller: self.seller.clone(),
-            currency: Some(self.currency.clone()),
+            currency: Some(self.currency),
             language: Some(self.language),
             issue_date: self.issue_date,
             supply_date: self.supply_date,
@@ -704,12 +767,8 @@ impl Document {
 }
 
 /// Amount due: gross − paid − credited, floored at zero, in the currency's minor unit.
-pub fn amount_due(gross: Decimal, paid: Decimal, credited: Decimal, currency: &str) -> Decimal {
-    let due = (gross - paid - credited).max(Decimal::ZERO);
-    match Currency::from_code(currency) {
-        Ok(c) => c.rescale(due),
-        Err(_) => due,
-    }
+pub fn amount_due(gross: Decimal, paid: Decimal, credited: Decimal, currency: Currency) -> Decimal {
+    currency.rescale((gross - paid - credited).max(Decimal::ZERO))
 }
 
 /// Whether an open document is past due on `today`.

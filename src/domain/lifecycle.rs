@@ -101,6 +101,23 @@ impl Verb {
         }
     }
 
+    /// Parse a stored name.
+    pub fn parse(name: &str) -> Result<Self> {
+        const ALL: [Verb; 8] = [
+            Verb::Create,
+            Verb::Update,
+            Verb::Delete,
+            Verb::Finalize,
+            Verb::Pay,
+            Verb::Void,
+            Verb::MarkUncollectible,
+            Verb::Credit,
+        ];
+        ALL.into_iter()
+            .find(|verb| verb.as_str() == name)
+            .ok_or_else(|| Error::validation("verb", format!("'{name}' is not a verb")))
+    }
+
     /// Check that this verb may be applied in `status`, with a message that says what is allowed.
     pub fn check(self, status: Status) -> Result<()> {
         let allowed: &[Status] = match self {

@@ -4,8 +4,10 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::dates;
 use super::document::DocumentKind;
 use super::lifecycle::Status;
+use super::money::Currency;
 use crate::error::{Error, Result};
 
 /// Largest page a list returns.
@@ -45,6 +47,16 @@ pub struct ListFilter {
 }
 
 impl ListFilter {
+    /// Check the dates and the text query (the limit and cursor are checked where they are used).
+    pub fn check(&self) -> Result<()> {
+        dates::check_optional("from", self.from)?;
+        dates::check_optional("to", self.to)?;
+        if let Some(query) = &self.query {
+            super::text::check_chars("query", query)?;
+        }
+        Ok(())
+    }
+
     /// The page size, checked.
     pub fn page_size(&self) -> Result<u32> {
         match self.limit {
@@ -90,7 +102,7 @@ pub struct DocumentSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<i64>,
     /// ISO 4217 code.
-    pub currency: String,
+    pub currency: Currency,
     /// Issue date.
     pub issue_date: Option<NaiveDate>,
     /// Due date.

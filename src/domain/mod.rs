@@ -2,7 +2,9 @@
 //!
 //! Nothing here does I/O; the store persists these types and the engine combines both.
 
+pub mod audit;
 pub mod credit_note;
+pub mod dates;
 pub mod digest;
 pub mod document;
 pub mod lifecycle;

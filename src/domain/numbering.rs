@@ -164,6 +164,21 @@ impl NumberFormat {
     }
 }
 
+/// A stored number series.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct Series {
+    /// Series name, e.g. `invoices`.
+    pub name: String,
+    /// Which documents it numbers.
+    pub kind: DocumentKind,
+    /// Number format, e.g. `{YYYY}-{counter:04}`.
+    pub format: String,
+    /// When the counter restarts.
+    pub reset: ResetPolicy,
+    /// Issue date of the last number given; later ones may not be earlier.
+    pub last_issue_date: Option<NaiveDate>,
+}
+
 /// A series as a client defines or changes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]

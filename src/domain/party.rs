@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::dates::Zone;
+use super::money::Currency;
 use super::text::{check_optional, check_required};
 use crate::error::{Error, Result};
 
@@ -170,13 +172,8 @@ impl PaymentDetails {
         let at = |name: &str| super::text::join_path(field, name);
         self.iban = check_optional(&at("iban"), self.iban, 42)?
             .map(|iban| iban.replace(' ', "").to_uppercase());
-        if let Some(iban) = &self.iban
-            && !iban_is_valid(iban)
-        {
-            return Err(Error::validation(
-                at("iban"),
-                format!("'{iban}' is not a valid IBAN (ISO 13616 checksum)"),
-            ));
+        if let Some(iban) = &self.iban {
+            check_iban(iban).map_err(|rule| Error::validation(at("iban"), rule))?;
         }
         self.bic = check_optional(&at("bic"), self.bic, 11)?.map(|b| b.to_uppercase());
         if let Some(bic) = &self.bic
@@ -204,28 +201,24 @@ impl PaymentDetails {
     }
 }
 
-/// ISO 13616 check: move the first four characters to the end, letters to numbers, mod 97 = 1.
-fn iban_is_valid(iban: &str) -> bool {
-    if !(15..=34).contains(&iban.len())
-        || !iban.chars().all(|c| c.is_ascii_alphanumeric())
-        || !iban.chars().take(2).all(|c| c.is_ascii_uppercase())
-        || !iban.chars().skip(2).take(2).all(|c| c.is_ascii_digit())
-    {
-        return false;
+/// The IBAN's checksum (ISO 13616) and its country's length and format (the SWIFT IBAN
+/// registry, through the `iban_validate` crate).
+fn check_iban(iban: &str) -> std::result::Result<(), String> {
+    use iban::ParseIbanError;
+    match iban.parse::<iban::Iban>() {
+        Ok(_) => Ok(()),
+        Err(ParseIbanError::InvalidBaseIban { .. }) => Err(format!(
+            "'{iban}' is not a valid IBAN: two letters, two check digits and up to 30 letters or digits with a correct ISO 13616 checksum"
+        )),
+        Err(ParseIbanError::InvalidBban(_)) => Err(format!(
+            "'{iban}' does not have the length and format of an IBAN of {}",
+            &iban[..2]
+        )),
+        Err(ParseIbanError::UnknownCountry(_)) => Err(format!(
+            "'{iban}' starts with {}, which is not a country that uses IBANs",
+            &iban[..2]
+        )),
     }
-    let rearranged = iban[4..].chars().chain(iban[..4].chars());
-    let mut remainder: u32 = 0;
-    for c in rearranged {
-        let Some(value) = c.to_digit(36) else {
-            return false;
-        };
-        remainder = if value >= 10 {
-            (remainder * 100 + value) % 97
-        } else {
-            (remainder * 10 + value) % 97
-        };
-    }
-    remainder == 1
 }
 
 /// Document language: labels and fixed texts follow it.
@@ -273,8 +266,8 @@ pub struct SellerProfile {
     #[serde(default)]
     pub payment: PaymentDetails,
     /// Default currency of new drafts (ISO 4217).
-    #[serde(default = "default_currency")]
-    pub currency: String,
+    #[serde(default)]
+    pub currency: Currency,
     /// Default language of new drafts.
     #[serde(default)]
     pub language: Language,
@@ -290,10 +283,11 @@ pub struct SellerProfile {
     /// Website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
-}
-
-fn default_currency() -> String {
-    "EUR".to_string()
+    /// IANA time zone of the business (`Europe/Berlin`): issue dates, due dates, "overdue" and
+    /// payment dates are its local dates. Defaults to the zone of the seller's country where
+    /// the country has one (DE, FR, AT, …), else UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
 }
 
 fn default_payment_days() -> u32 {
@@ -305,7 +299,11 @@ impl SellerProfile {
     pub fn validate(mut self) -> Result<Self> {
         self.party = self.party.validate("party")?;
         self.payment = self.payment.validate("payment")?;
-        super::money::Currency::from_code(&self.currency)?;
+        let zone = match self.timezone.as_deref() {
+            Some(name) if !name.trim().is_empty() => Zone::parse("timezone", name)?,
+            _ => self.default_zone(),
+        };
+        self.timezone = Some(zone.name().to_string());
         if self.payment_days > 365 {
             return Err(Error::validation(
                 "payment_days",
@@ -316,6 +314,22 @@ impl SellerProfile {
         self.phone = check_optional("phone", self.phone, 40)?;
         self.website = check_optional("website", self.website, 200)?;
         Ok(self)
+    }
+
+    /// The time zone the seller's dates are in: the one set, else the country's, else UTC.
+    pub fn zone(&self) -> Zone {
+        self.timezone
+            .as_deref()
+            .and_then(|name| Zone::parse("timezone", name).ok())
+            .unwrap_or_else(|| self.default_zone())
+    }
+
+    fn default_zone(&self) -> Zone {
+        self.party
+            .country_code
+            .as_deref()
+            .and_then(Zone::of_country)
+            .unwrap_or_else(Zone::utc)
     }
 }
 
@@ -364,11 +378,42 @@ mod tests {
     use super::*;
 
     #[test]
-    fn iban_checksum() {
-        assert!(iban_is_valid("DE89370400440532013000"));
-        assert!(iban_is_valid("GB82WEST12345698765432"));
-        assert!(!iban_is_valid("DE89370400440532013001"));
-        assert!(!iban_is_valid("DE8937"));
+    fn iban_checksum_and_country_format() {
+        assert!(check_iban("DE89370400440532013000").is_ok());
+        assert!(check_iban("GB82WEST12345698765432").is_ok());
+        assert!(check_iban("DE89370400440532013001").is_err(), "checksum");
+        assert!(check_iban("DE8937").is_err());
+        // A correct checksum, but German IBANs have 22 characters.
+        let err = check_iban("DE5137040044053201300").unwrap_err();
+        assert!(err.contains("of DE"), "{err}");
+    }
+
+    #[test]
+    fn the_sellers_zone_defaults_from_the_country() {
+        let profile = |country: &str, timezone: Option<&str>| SellerProfile {
+            party: Party {
+                name: "S".into(),
+                country_code: Some(country.into()),
+                ..Party::default()
+            },
+            payment: PaymentDetails::default(),
+            currency: Currency::eur(),
+            language: Language::De,
+            payment_days: 14,
+            legal_info: None,
+            phone: None,
+            website: None,
+            timezone: timezone.map(str::to_string),
+        };
+        let zone = |p: SellerProfile| p.validate().unwrap().timezone.unwrap();
+        assert_eq!(zone(profile("DE", None)), "Europe/Berlin");
+        assert_eq!(zone(profile("US", None)), "UTC");
+        assert_eq!(
+            zone(profile("US", Some("America/Chicago"))),
+            "America/Chicago"
+        );
+        let err = profile("DE", Some("Berlin")).validate().unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("timezone"));
     }
 
     #[test]

@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::dates;
 use super::money::Currency;
 use super::text::check_optional;
 use crate::error::{Error, Result};
@@ -15,7 +16,7 @@ pub struct NewPayment {
     /// Amount received; defaults to the amount due.
     #[serde(default)]
     pub amount: Option<Decimal>,
-    /// Day the money arrived; defaults to today.
+    /// Day the money arrived; defaults to today (the seller's), never later.
     #[serde(default)]
     pub date: Option<NaiveDate>,
     /// Transfer, card, cash, …
@@ -59,7 +60,8 @@ impl NewPayment {
                 "amount",
                 format!(
                     "{} has {} decimals, got {amount}",
-                    currency.code, currency.exponent
+                    currency.code(),
+                    currency.exponent()
                 ),
             ));
         }
@@ -68,13 +70,14 @@ impl NewPayment {
                 "amount",
                 format!(
                     "overpayment: {amount} {} exceeds the amount due of {due} {}",
-                    currency.code, currency.code
+                    currency.code(),
+                    currency.code()
                 ),
             ));
         }
         Ok(ValidPayment {
             amount: currency.rescale(amount),
-            date: self.date.unwrap_or(today),
+            date: dates::check_not_future("date", self.date.unwrap_or(today), today)?,
             method: check_optional("method", self.method, 100)?,
             reference: check_optional("reference", self.reference, 200)?,
         })
@@ -116,5 +119,16 @@ mod tests {
             assert_eq!(err.field.as_deref(), Some("amount"), "{amount}");
         }
         assert!(pay(dec!(19)).validate(dec!(119.00), eur(), today()).is_ok());
+    }
+
+    #[test]
+    fn refuses_payments_dated_in_the_future() {
+        let tomorrow = NewPayment {
+            date: today().succ_opt(),
+            ..NewPayment::default()
+        };
+        let err = tomorrow.validate(dec!(119.00), eur(), today()).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("date"));
+        assert!(err.message.contains("2026-11-21"), "{}", err.message);
     }
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use super::document::{NewInvoice, NewLine};
+use super::money::Currency;
 use super::party::{Language, Party};
 use super::vat::VatCategory;
 
@@ -51,7 +52,7 @@ pub fn example_invoice(language: Language) -> NewInvoice {
     NewInvoice {
         buyer: Some(buyer),
         language: Some(language),
-        currency: Some("EUR".into()),
+        currency: Some(Currency::eur()),
         payment_terms: Some(terms.into()),
         notes: Some(notes.into()),
         vat_exemption_reasons: BTreeMap::new(),

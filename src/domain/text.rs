@@ -1,4 +1,7 @@
-//! Checks for free-text input: trimmed, no control characters, bounded length.
+//! Checks for free-text input: trimmed, bounded length, and only characters every output can
+//! carry: no control characters but line breaks and tabs, and nothing XML 1.0 forbids
+//! (U+FFFE, U+FFFF), so a text that is accepted can always be printed and written as an
+//! e-invoice.
 
 use crate::error::{Error, Result};
 
@@ -25,19 +28,31 @@ pub fn check_required(field: &str, value: &str, max: usize) -> Result<String> {
             format!("must be at most {max} characters, got {length}"),
         ));
     }
-    if let Some(c) = trimmed
+    check_chars(field, trimmed)?;
+    Ok(trimmed.to_string())
+}
+
+/// Whether XML 1.0 allows `c` in text (its `Char` production; Rust strings hold no surrogates).
+pub fn xml_allows(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// Refuse characters that could not be printed or written as XML: control characters but line
+/// breaks and tabs, and what XML 1.0 forbids. The message names the character.
+pub fn check_chars(field: &str, text: &str) -> Result<()> {
+    let bad = text
         .chars()
-        .find(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
-    {
-        return Err(Error::validation(
+        .find(|&c| !xml_allows(c) || (c.is_control() && !matches!(c, '\n' | '\t' | '\r')));
+    match bad {
+        None => Ok(()),
+        Some(c) => Err(Error::validation(
             field,
             format!(
-                "must not contain control characters, found U+{:04X}",
+                "must not contain U+{:04X} (control characters and characters XML 1.0 forbids cannot be printed or sent as an e-invoice)",
                 c as u32
             ),
-        ));
+        )),
     }
-    Ok(trimmed.to_string())
 }
 
 /// An optional text: like [`check_required`], with empty or blank meaning absent.
@@ -59,6 +74,17 @@ mod tests {
         let err = check_required("f", &"x".repeat(6), 5).unwrap_err();
         assert!(err.message.contains("at most 5"));
         assert!(check_required("f", "a\u{0}b", 5).is_err());
+        for bad in ['\u{FFFE}', '\u{FFFF}', '\u{1}', '\u{7F}', '\u{85}'] {
+            let err = check_required("buyer.name", &format!("a{bad}b"), 5).unwrap_err();
+            assert_eq!(err.field.as_deref(), Some("buyer.name"));
+            assert!(
+                err.message.contains(&format!("U+{:04X}", bad as u32)),
+                "{}",
+                err.message
+            );
+        }
+        assert!(check_required("f", "a\tb\nc", 9).is_ok());
+        assert!(check_required("f", "€ 😀 \u{E000}", 9).is_ok());
         assert_eq!(check_optional("f", Some(" ".into()), 5).unwrap(), None);
     }
 }

@@ -8,12 +8,13 @@ use crate::error::{Error, Result};
 
 /// Refuse `terms` for `format` with the first missing piece.
 pub fn check(terms: &InvoiceTerms<'_>, format: Format) -> Result<()> {
-    if terms.currency.exponent > 2 {
+    if terms.currency.exponent() > 2 {
         return Err(Error::validation(
             "currency",
             format!(
                 "{} has {} decimals; EN 16931 amounts have at most 2 (BR-DEC), so it cannot be an e-invoice",
-                terms.currency.code, terms.currency.exponent
+                terms.currency.code(),
+                terms.currency.exponent()
             ),
         ));
     }

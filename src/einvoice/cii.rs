@@ -239,7 +239,7 @@ fn write_address(x: &mut Xml, party: &Party) -> Result<()> {
 fn write_settlement(x: &mut Xml, terms: &InvoiceTerms<'_>) -> Result<()> {
     x.open("ram:ApplicableHeaderTradeSettlement", &[])?;
     x.optional("ram:PaymentReference", terms.remittance)?; // BT-83
-    x.leaf("ram:InvoiceCurrencyCode", terms.currency.code)?; // BT-5
+    x.leaf("ram:InvoiceCurrencyCode", terms.currency.code())?; // BT-5
     x.open("ram:SpecifiedTradeSettlementPaymentMeans", &[])?; // BG-16
     x.leaf("ram:TypeCode", terms.payment_means)?; // BT-81
     if let Some(iban) = &terms.payment.iban {
@@ -287,7 +287,7 @@ fn write_settlement(x: &mut Xml, terms: &InvoiceTerms<'_>) -> Result<()> {
     )?; // BT-109
     x.leaf_with(
         "ram:TaxTotalAmount",
-        &[("currencyID", terms.currency.code)],
+        &[("currencyID", terms.currency.code())],
         &terms.amount(terms.tax_total),
     )?; // BT-110
     x.leaf("ram:GrandTotalAmount", &terms.amount(terms.tax_inclusive))?; // BT-112

@@ -144,7 +144,7 @@ impl<'a> InvoiceTerms<'a> {
                 "the document has no seller (set the seller profile)",
             )
         })?;
-        let currency = Currency::from_code(&content.currency)?;
+        let currency = content.currency;
         let lines = content
             .lines
             .iter()

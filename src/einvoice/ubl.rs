@@ -33,7 +33,7 @@ pub fn write(terms: &InvoiceTerms<'_>, format: Format) -> Result<Vec<u8>> {
             "cbc:InvoicedQuantity",
         )
     };
-    let currency = terms.currency.code;
+    let currency = terms.currency.code();
     let money = [("currencyID", currency)];
     let mut x = Xml::new()?;
     x.open(
@@ -174,7 +174,7 @@ fn write_line(
     tag: &str,
     quantity_tag: &str,
 ) -> Result<()> {
-    let money = [("currencyID", terms.currency.code)];
+    let money = [("currencyID", terms.currency.code())];
     x.open(tag, &[])?; // BG-25
     x.leaf("cbc:ID", &line.id)?; // BT-126
     x.leaf_with(

@@ -3,27 +3,30 @@
 use serde_json::json;
 
 use super::{DocumentKey, Engine, INVOICE_SERIES, resolve, series_for};
+use crate::domain::audit::Event;
 use crate::domain::document::{Defaults, Document, DocumentKind, NewInvoice};
 use crate::domain::lifecycle::Verb;
 use crate::domain::listing::{ListFilter, Page};
 use crate::domain::patch::merge_patch;
+use crate::domain::text::{check_chars, check_optional};
 use crate::error::{Error, Result, from_json_value};
-use crate::store::{Event, NewDocumentRow, Tx};
+use crate::store::{NewDocumentRow, Tx};
 
 impl Engine {
     /// Create a draft invoice. With an `idempotency_key` or `external_id` already used, the same
     /// payload returns the existing document and a different one is a conflict.
     pub fn create_invoice_draft(&self, input: NewInvoice) -> Result<Document> {
         let fingerprint = input.fingerprint();
-        self.store.write(|tx| {
+        self.write(|tx| {
             let key = input.idempotency_key.as_deref().map(str::trim);
-            if let Some(key) = key
-                && (key.is_empty() || key.len() > 200)
-            {
-                return Err(Error::validation(
-                    "idempotency_key",
-                    "must be 1 to 200 characters",
-                ));
+            if let Some(key) = key {
+                if key.is_empty() || key.len() > 200 {
+                    return Err(Error::validation(
+                        "idempotency_key",
+                        "must be 1 to 200 characters",
+                    ));
+                }
+                check_chars("idempotency_key", key)?;
             }
             let external_id = input.external_id.as_deref().map(str::trim);
             if (key.is_some() || external_id.is_some())
@@ -51,7 +54,7 @@ impl Engine {
                 idempotency_key: key,
                 fingerprint: &fingerprint,
             })?;
-            tx.append_event(id, Verb::Create, self.source.as_str(), None, None)?;
+            tx.append_event(id, Verb::Create, self.source, None, None)?;
             tx.document(id)
         })
     }
@@ -73,7 +76,7 @@ impl Engine {
         }
         let changed: Vec<String> = fields.keys().cloned().collect();
         let customer_changed = fields.contains_key("customer_id") && !fields.contains_key("buyer");
-        self.store.write(|tx| {
+        self.write(|tx| {
             let document = tx.document(id)?;
             Verb::Update.check(document.status)?;
             let mut value = serde_json::to_value(document.content.to_input())
@@ -90,7 +93,7 @@ impl Engine {
             tx.append_event(
                 id,
                 Verb::Update,
-                self.source.as_str(),
+                self.source,
                 None,
                 Some(&json!({ "fields": changed })),
             )?;
@@ -101,17 +104,18 @@ impl Engine {
     /// Delete a draft. It never had a number, so nothing leaves a gap; the audit trail keeps a
     /// `delete` event.
     pub fn delete_invoice_draft(&self, id: i64, reason: Option<&str>) -> Result<()> {
-        self.store.write(|tx| {
+        let reason = check_reason(reason)?;
+        self.write(|tx| {
             let document = tx.document(id)?;
             Verb::Delete.check(document.status)?;
             tx.delete_draft(id)?;
-            tx.append_event(id, Verb::Delete, self.source.as_str(), reason, None)
+            tx.append_event(id, Verb::Delete, self.source, reason.as_deref(), None)
         })
     }
 
     /// One document by id or number.
     pub fn get_invoice(&self, key: &DocumentKey) -> Result<Document> {
-        self.store.read(|tx| {
+        self.read(|tx| {
             let id = resolve(tx, key)?;
             tx.document(id)
         })
@@ -119,13 +123,13 @@ impl Engine {
 
     /// A page of documents, newest first.
     pub fn list_invoices(&self, filter: &ListFilter) -> Result<Page> {
-        self.store
-            .read(|tx| tx.list_documents(filter, Self::today()))
+        filter.check()?;
+        self.read(|tx| tx.list_documents(filter))
     }
 
     /// A document's audit trail, oldest first.
     pub fn get_invoice_history(&self, key: &DocumentKey) -> Result<Vec<Event>> {
-        self.store.read(|tx| {
+        self.read(|tx| {
             let id = resolve(tx, key)?;
             let events = tx.events(id)?;
             if events.is_empty() {
@@ -155,5 +159,11 @@ pub(super) fn validate_draft(
         profile: profile.as_ref(),
         customer: customer.as_ref(),
         series: default_series,
+        today: tx.today()?,
     })
+}
+
+/// A reason given for the audit trail: at most 500 characters of printable text.
+pub(super) fn check_reason(reason: Option<&str>) -> Result<Option<String>> {
+    check_optional("reason", reason.map(str::to_string), 500)
 }

@@ -6,13 +6,13 @@ use super::{DocumentKey, Engine, resolve};
 use crate::domain::digest::sha256_hex;
 use crate::domain::document::Document;
 use crate::einvoice::{self, EInvoice, Target};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 impl Engine {
     /// The e-invoice of a finalized invoice or credit note as `target`: the archived one, or
     /// made now (and archived, unless archiving is off or the engine is read-only).
     pub fn export_einvoice(&self, key: &DocumentKey, target: Target) -> Result<EInvoice> {
-        let (document, profile, archived) = self.store.read(|tx| {
+        let (document, profile, archived) = self.read(|tx| {
             let id = resolve(tx, key)?;
             let archived = tx.archived_einvoice(id, &target.archive_key())?;
             Ok((tx.document(id)?, tx.seller_profile()?, archived))
@@ -32,28 +32,19 @@ impl Engine {
         }
         let sha256 = sha256_hex(&made.bytes);
         let key = target.archive_key();
-        let bytes = self
-            .store
-            .write(|tx| tx.archive_einvoice(document.id, &key, made.bytes.clone(), sha256))?;
+        let bytes =
+            self.write(|tx| tx.archive_einvoice(document.id, &key, made.bytes.clone(), sha256))?;
         Ok(EInvoice { bytes, ..made })
     }
 
-    /// After finalization: make and archive the configured e-invoice. The document is committed
-    /// already (its data was checked for the format before), so a failure says the number stands.
-    pub(super) fn archive_finalized_einvoice(&self, document: &Document) -> Result<()> {
-        let Some(target) = self.einvoice_at_finalize else {
-            return Ok(());
-        };
+    /// After finalization: make and archive the e-invoice in `target` (its data was checked
+    /// for the format before the number was given).
+    pub(super) fn archive_finalized_einvoice(
+        &self,
+        document: &Document,
+        target: Target,
+    ) -> Result<()> {
         self.export_einvoice(&DocumentKey::Id(document.id), target)
             .map(|_| ())
-            .map_err(|e| Error {
-                message: format!(
-                    "{} is finalized, but its {} e-invoice could not be archived (export it again once fixed): {}",
-                    document.number.as_deref().unwrap_or("?"),
-                    target.as_str(),
-                    e.message
-                ),
-                ..e
-            })
     }
 }

@@ -6,13 +6,17 @@
 //! void, uncollectible, credit notes), `render.rs` (PDFs and their archive), this file
 //! (opening, seller, customers, series).
 
+mod clock;
 mod drafts;
 mod einvoice;
 mod maintenance;
 mod render;
 mod transitions;
 
-pub use maintenance::{BackupReport, CheckReport, SeriesCheck};
+pub use crate::domain::audit::Source;
+pub use clock::Clock;
+pub use maintenance::{BackupReport, CheckReport, Integrity, SeriesCheck};
+pub use transitions::{ArchiveState, ArchiveStatus, Finalized};
 
 use std::path::Path;
 use std::sync::Arc;
@@ -20,45 +24,20 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::domain::dates;
 use crate::domain::document::DocumentKind;
 use crate::domain::document::NewInvoice;
-use crate::domain::numbering::NewSeries;
+use crate::domain::numbering::{NewSeries, Series};
 use crate::domain::party::{Customer, Language, NewCustomer, SellerProfile};
 use crate::domain::template::example_invoice;
 use crate::error::{Error, Result};
 use crate::render::Renderer;
-use crate::store::{Series, Store, Tx};
+use crate::store::{Store, Tx};
 
 /// Default series of invoices.
 pub const INVOICE_SERIES: &str = "invoices";
 /// Default series of credit notes.
 pub const CREDIT_NOTE_SERIES: &str = "credit-notes";
-
-/// Which front end asked; recorded with every event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Source {
-    /// The library used directly.
-    Api,
-    /// The command line.
-    Cli,
-    /// An MCP client.
-    Mcp,
-    /// Plain HTTP routes.
-    Http,
-}
-
-impl Source {
-    /// The name stored in events.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::Api => "api",
-            Source::Cli => "cli",
-            Source::Mcp => "mcp",
-            Source::Http => "http",
-        }
-    }
-}
 
 /// A document named by id (digits) or by number (anything else).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,6 +79,7 @@ pub struct NumberPreview {
 #[derive(Clone)]
 pub struct Engine {
     store: Store,
+    clock: Clock,
     source: Source,
     renderer: Option<Arc<Renderer>>,
     archive_pdfs: bool,
@@ -108,15 +88,57 @@ pub struct Engine {
 
 impl Engine {
     /// Open (creating and migrating if needed) the database at `path`. PDFs use the embedded
-    /// templates and are archived at finalization.
+    /// templates and are archived at finalization; the clock is the system's.
     pub fn open(path: &Path) -> Result<Engine> {
-        Ok(Engine {
-            store: Store::open(path)?,
+        Self::open_with_clock(path, Clock::system())
+    }
+
+    /// [`Engine::open`] with `clock` as the source of "now" (tests, reproducible runs).
+    pub fn open_with_clock(path: &Path, clock: Clock) -> Result<Engine> {
+        Ok(Self::over(Store::open(path, clock.now())?, clock))
+    }
+
+    /// Open the database at `path` read-only: SQLite opens the file read-only (it may sit on a
+    /// read-only mount), nothing is migrated or archived, and every verb that writes is refused
+    /// with `READ_ONLY`. A file with an older or newer schema is refused, saying what to do.
+    pub fn open_read_only(path: &Path, clock: Clock) -> Result<Engine> {
+        let mut engine = Self::over(Store::open_read_only(path)?, clock);
+        engine.archive_pdfs = false;
+        Ok(engine)
+    }
+
+    fn over(store: Store, clock: Clock) -> Engine {
+        Engine {
+            store,
+            clock,
             source: Source::Api,
             renderer: None,
             archive_pdfs: true,
             einvoice_at_finalize: None,
-        })
+        }
+    }
+
+    /// The same engine, reading the time from `clock`.
+    pub fn with_clock(&self, clock: Clock) -> Engine {
+        Engine {
+            clock,
+            ..self.clone()
+        }
+    }
+
+    /// Whether every verb that writes is refused.
+    pub fn is_read_only(&self) -> bool {
+        self.store.is_read_only()
+    }
+
+    /// Run `f` in one write transaction at the clock's current instant.
+    fn write<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+        self.store.write(self.clock.now(), f)
+    }
+
+    /// Run `f` in one read transaction at the clock's current instant.
+    fn read<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+        self.store.read(self.clock.now(), f)
     }
 
     /// The same engine, recording `source` in the events it writes.
@@ -175,8 +197,9 @@ impl Engine {
         self.store.path()
     }
 
-    fn today() -> NaiveDate {
-        chrono::Utc::now().date_naive()
+    /// Today in the seller's time zone (UTC before a seller profile is set).
+    pub fn today(&self) -> Result<NaiveDate> {
+        self.read(|tx| tx.today())
     }
 
     /// The id of a document named by id or number (an id is returned as it is; whether it
@@ -184,30 +207,30 @@ impl Engine {
     pub fn document_id(&self, key: &DocumentKey) -> Result<i64> {
         match key {
             DocumentKey::Id(id) => Ok(*id),
-            key => self.store.read(|tx| resolve(tx, key)),
+            key => self.read(|tx| resolve(tx, key)),
         }
     }
 
     /// Whether the database answers: its schema version, or the error.
     pub fn check_database(&self) -> Result<i32> {
-        self.store.read(|tx| tx.schema_version())
+        self.read(|tx| tx.schema_version())
     }
 
     /// The seller profile, if set.
     pub fn get_seller_profile(&self) -> Result<Option<SellerProfile>> {
-        self.store.read(|tx| tx.seller_profile())
+        self.read(|tx| tx.seller_profile())
     }
 
     /// Set the seller profile used as the default seller of new drafts.
     pub fn set_seller_profile(&self, profile: SellerProfile) -> Result<SellerProfile> {
         let profile = profile.validate()?;
-        self.store.write(|tx| tx.set_seller_profile(&profile))?;
+        self.write(|tx| tx.set_seller_profile(&profile))?;
         Ok(profile)
     }
 
     /// Add a customer, or replace the one with the given id.
     pub fn upsert_customer(&self, customer: NewCustomer) -> Result<Customer> {
-        self.store.write(|tx| {
+        self.write(|tx| {
             let id = match customer.id {
                 Some(id) => {
                     tx.update_customer(id, &customer.party)?;
@@ -228,7 +251,10 @@ impl Engine {
                 format!("must be 1 to 1000, got {limit}"),
             ));
         }
-        self.store.read(|tx| tx.customers(query, limit))
+        if let Some(query) = query {
+            crate::domain::text::check_chars("query", query)?;
+        }
+        self.read(|tx| tx.customers(query, limit))
     }
 
     /// An example draft in `language` that `create_invoice_draft` accepts as it is.
@@ -238,13 +264,13 @@ impl Engine {
 
     /// Every number series.
     pub fn list_series(&self) -> Result<Vec<Series>> {
-        self.store.read(|tx| tx.all_series())
+        self.read(|tx| tx.all_series())
     }
 
     /// Create a series or change its format and reset policy.
     pub fn set_series(&self, series: NewSeries) -> Result<Series> {
         let series = series.validate()?;
-        self.store.write(|tx| {
+        self.write(|tx| {
             if let Ok(existing) = tx.series(&series.name)
                 && existing.kind != series.kind
             {
@@ -270,8 +296,12 @@ impl Engine {
         issue_date: Option<NaiveDate>,
     ) -> Result<NumberPreview> {
         let name = series.unwrap_or(INVOICE_SERIES);
-        let issue_date = issue_date.unwrap_or_else(Self::today);
-        self.store.read(|tx| {
+        let issue_date = dates::check_optional("issue_date", issue_date)?;
+        self.read(|tx| {
+            let issue_date = match issue_date {
+                Some(date) => date,
+                None => tx.today()?,
+            };
             let series = tx.series(name)?;
             let (number, counter) = tx.preview_number(&series, issue_date)?;
             Ok(NumberPreview {

@@ -2,14 +2,13 @@
 //! archive, byte for byte as issued), preview a draft payload without storing it, and archive
 //! the PDF right after finalization.
 
-use chrono::Utc;
 use rust_decimal::Decimal;
 
 use super::drafts::validate_draft;
 use super::{DocumentKey, Engine, INVOICE_SERIES, resolve};
 use crate::domain::document::{Document, DocumentKind, NewInvoice};
 use crate::domain::lifecycle::Status;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::render::RenderedPdf;
 use crate::store::ArchivedPdf;
 
@@ -18,7 +17,7 @@ impl Engine {
     /// archived at finalization (rendered and archived now if it has none yet); a draft is
     /// rendered afresh, with a DRAFT watermark and no number.
     pub fn render_invoice_pdf(&self, key: &DocumentKey) -> Result<RenderedPdf> {
-        let (document, archived, profile) = self.store.read(|tx| {
+        let (document, archived, profile) = self.read(|tx| {
             let id = resolve(tx, key)?;
             let document = tx.document(id)?;
             let archived = match document.status {
@@ -40,13 +39,13 @@ impl Engine {
     /// Render a draft payload (what `create_invoice_draft` takes) without storing anything:
     /// validated against the stored seller profile and customers, shown as a DRAFT.
     pub fn render_preview(&self, input: NewInvoice) -> Result<RenderedPdf> {
-        let (content, profile) = self.store.read(|tx| {
+        let (content, profile) = self.read(|tx| {
             Ok((
                 validate_draft(tx, input, INVOICE_SERIES)?,
                 tx.seller_profile()?,
             ))
         })?;
-        let now = Utc::now();
+        let now = self.clock.now();
         let document = Document {
             id: 0,
             kind: DocumentKind::Invoice,
@@ -65,27 +64,10 @@ impl Engine {
         self.renderer().render(&document, profile.as_ref())
     }
 
-    /// Render and archive the PDF of a just-finalized document. The document is committed
-    /// already, so a failure here says so: the number stands, and rendering again (after
-    /// fixing the template) archives the PDF.
+    /// Render and archive the PDF of a just-finalized document.
     pub(super) fn archive_finalized(&self, document: &Document) -> Result<()> {
-        if !self.archive_pdfs {
-            return Ok(());
-        }
-        let profile = self.store.read(|tx| tx.seller_profile())?;
-        let number = document.number.as_deref().unwrap_or("?");
-        let rendered = self
-            .renderer()
-            .render(document, profile.as_ref())
-            .map_err(|e| {
-                Error {
-                    message: format!(
-                        "{number} is finalized, but its PDF could not be archived (render it again once the template is fixed): {}",
-                        e.message
-                    ),
-                    ..e
-                }
-            })?;
+        let profile = self.read(|tx| tx.seller_profile())?;
+        let rendered = self.renderer().render(document, profile.as_ref())?;
         self.archive(document.id, rendered).map(|_| ())
     }
 
@@ -96,9 +78,8 @@ impl Engine {
             pages,
             warnings,
         } = rendered;
-        let archived = self
-            .store
-            .write(move |tx| tx.archive_pdf(id, ArchivedPdf { pdf, sha256, pages }))?;
+        let archived =
+            self.write(move |tx| tx.archive_pdf(id, ArchivedPdf { pdf, sha256, pages }))?;
         Ok(RenderedPdf {
             warnings,
             ..from_archive(archived)

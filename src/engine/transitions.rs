@@ -3,33 +3,116 @@
 
 use chrono::Days;
 use rust_decimal::Decimal;
+use serde::Serialize;
 use serde_json::json;
 
-use super::drafts::validate_draft;
+use super::drafts::{check_reason, validate_draft};
 use super::{CREDIT_NOTE_SERIES, DocumentKey, Engine, resolve, series_for};
 use crate::domain::credit_note::NewCreditNote;
+use crate::domain::dates;
 use crate::domain::document::{Document, DocumentKind};
 use crate::domain::lifecycle::{Status, Verb};
-use crate::domain::money::Currency;
 use crate::domain::payment::NewPayment;
 use crate::error::{Error, Result};
 use crate::store::{NewDocumentRow, PaymentRow, Tx};
+
+/// A finalized document, and whether its PDF (and the configured e-invoice) were archived.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct Finalized {
+    /// The document as finalized: number, dates, totals.
+    #[serde(flatten)]
+    pub document: Document,
+    /// What was archived with it.
+    pub archive: ArchiveStatus,
+}
+
+/// Whether the files of a just-finalized document were archived.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct ArchiveStatus {
+    /// The PDF.
+    pub pdf: ArchiveState,
+    /// The e-invoice configured with `--einvoice-at-finalize`, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub einvoice: Option<ArchiveState>,
+    /// Why a file is missing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
+}
+
+/// One archived file's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ArchiveState {
+    /// Stored with its SHA-256.
+    Archived,
+    /// Making it failed after the number was committed; it is made on the next render or
+    /// export of the document, or by `invoicer check --repair`.
+    Missing,
+    /// Not archived at finalization (archiving is off); made on the first render.
+    Off,
+}
 
 impl Engine {
     /// Finalize a draft: fill the seller, issue and due date from the profile where the draft
     /// has none, check it is complete, assign the next number of its series and make it open, all
     /// in one transaction. A finalized credit note reduces its invoice's amount due. Then the PDF is
     /// rendered once and archived with its SHA-256 (see [`Engine::render_invoice_pdf`]).
-    pub fn finalize_invoice(&self, id: i64) -> Result<Document> {
+    ///
+    /// Once the number is committed this never fails: a PDF or e-invoice that cannot be made
+    /// now is reported as [`ArchiveState::Missing`] and made later, so a client that gets an
+    /// error knows that nothing changed.
+    pub fn finalize_invoice(&self, id: i64) -> Result<Finalized> {
         let document = self.finalize_in_store(id)?;
-        self.archive_finalized(&document)?;
-        self.archive_finalized_einvoice(&document)?;
-        Ok(document)
+        let archive = self.archive_after_finalize(&document);
+        Ok(Finalized { document, archive })
+    }
+
+    /// Archive the PDF and the configured e-invoice of a just-finalized document, reporting
+    /// (not returning) what failed.
+    fn archive_after_finalize(&self, document: &Document) -> ArchiveStatus {
+        let number = document.number.as_deref().unwrap_or("?");
+        let mut problems = Vec::new();
+        let pdf = if !self.archive_pdfs {
+            ArchiveState::Off
+        } else {
+            match self.archive_finalized(document) {
+                Ok(()) => ArchiveState::Archived,
+                Err(e) => {
+                    tracing::warn!(number, "finalized, but the PDF could not be archived: {e}");
+                    problems.push(format!(
+                        "PDF not archived ({e}); it is made on the next render or by `invoicer check --repair`"
+                    ));
+                    ArchiveState::Missing
+                }
+            }
+        };
+        let einvoice = self.einvoice_at_finalize.map(|target| {
+            match self.archive_finalized_einvoice(document, target) {
+                Ok(()) => ArchiveState::Archived,
+                Err(e) => {
+                    tracing::warn!(
+                        number,
+                        "finalized, but the {} e-invoice could not be archived: {e}",
+                        target.as_str()
+                    );
+                    problems.push(format!(
+                        "{} e-invoice not archived ({e}); it is made on the next export or by `invoicer check --repair`",
+                        target.as_str()
+                    ));
+                    ArchiveState::Missing
+                }
+            }
+        });
+        ArchiveStatus {
+            pdf,
+            einvoice,
+            problems,
+        }
     }
 
     /// The numbering transaction of `finalize_invoice`.
     fn finalize_in_store(&self, id: i64) -> Result<Document> {
-        self.store.write(|tx| {
+        self.write(|tx| {
             let document = tx.document(id)?;
             Verb::Finalize.check(document.status)?;
             let mut content = document.content.clone();
@@ -40,7 +123,12 @@ impl Engine {
             if let Some(profile) = &profile {
                 content.payment = content.payment.clone().or(&profile.payment);
             }
-            let issue_date = *content.issue_date.get_or_insert_with(Self::today);
+            let today = tx.today()?;
+            let issue_date = match content.issue_date {
+                Some(date) => dates::check_issue_date("issue_date", date, today)?,
+                None => today,
+            };
+            content.issue_date = Some(issue_date);
             if content.due_date.is_none() && document.kind == DocumentKind::Invoice {
                 let days = profile.as_ref().map_or(14, |p| p.payment_days);
                 content.due_date = issue_date.checked_add_days(Days::new(days.into()));
@@ -75,7 +163,7 @@ impl Engine {
             tx.append_event(
                 id,
                 Verb::Finalize,
-                self.source.as_str(),
+                self.source,
                 None,
                 Some(&json!({ "number": number })),
             )?;
@@ -110,7 +198,7 @@ impl Engine {
         tx.append_event(
             invoice_id,
             Verb::Credit,
-            self.source.as_str(),
+            self.source,
             None,
             Some(&json!({
                 "credit_note": number,
@@ -127,11 +215,11 @@ impl Engine {
     /// Record a payment on an open or uncollectible document; paying the full amount due makes
     /// it paid. Overpayment is refused. On a credit note, a payment is the refund paid out.
     pub fn record_payment(&self, id: i64, payment: NewPayment) -> Result<Document> {
-        self.store.write(|tx| {
+        self.write(|tx| {
             let document = tx.document(id)?;
             Verb::Pay.check(document.status)?;
-            let currency = Currency::from_code(&document.content.currency)?;
-            let payment = payment.validate(document.amount_due, currency, Self::today())?;
+            let currency = document.content.currency;
+            let payment = payment.validate(document.amount_due, currency, tx.today()?)?;
             let paid = document.amount_paid + payment.amount;
             tx.add_payment(
                 id,
@@ -150,7 +238,7 @@ impl Engine {
             tx.append_event(
                 id,
                 Verb::Pay,
-                self.source.as_str(),
+                self.source,
                 None,
                 Some(&json!({
                     "amount": payment.amount.to_string(),
@@ -167,7 +255,9 @@ impl Engine {
     /// Void an open or uncollectible document that has no payments or credits (those are
     /// corrected with a credit note instead). It keeps its number.
     pub fn void_invoice(&self, id: i64, reason: Option<&str>) -> Result<Document> {
-        self.store.write(|tx| {
+        let reason = check_reason(reason)?;
+        let reason = reason.as_deref();
+        self.write(|tx| {
             let document = tx.document(id)?;
             Verb::Void.check(document.status)?;
             if !document.amount_paid.is_zero() || !document.amount_credited.is_zero() {
@@ -183,24 +273,20 @@ impl Engine {
                 )));
             }
             tx.set_status(id, Status::Void)?;
-            tx.append_event(id, Verb::Void, self.source.as_str(), reason, None)?;
+            tx.append_event(id, Verb::Void, self.source, reason, None)?;
             tx.document(id)
         })
     }
 
     /// Mark an open invoice as not expected to be paid; it can still be paid or voided.
     pub fn mark_invoice_uncollectible(&self, id: i64, reason: Option<&str>) -> Result<Document> {
-        self.store.write(|tx| {
+        let reason = check_reason(reason)?;
+        let reason = reason.as_deref();
+        self.write(|tx| {
             let document = tx.document(id)?;
             Verb::MarkUncollectible.check(document.status)?;
             tx.set_status(id, Status::Uncollectible)?;
-            tx.append_event(
-                id,
-                Verb::MarkUncollectible,
-                self.source.as_str(),
-                reason,
-                None,
-            )?;
+            tx.append_event(id, Verb::MarkUncollectible, self.source, reason, None)?;
             tx.document(id)
         })
     }
@@ -209,7 +295,7 @@ impl Engine {
     /// invoice. It is numbered in its own series when finalized.
     pub fn create_credit_note(&self, request: NewCreditNote) -> Result<Document> {
         let key = DocumentKey::parse(&request.invoice).map_err(|e| e.with_field("invoice"))?;
-        self.store.write(|tx| {
+        self.write(|tx| {
             let invoice_id = resolve(tx, &key).map_err(|e| e.with_field("invoice"))?;
             let invoice = tx
                 .document(invoice_id)
@@ -238,7 +324,7 @@ impl Engine {
             tx.append_event(
                 id,
                 Verb::Create,
-                self.source.as_str(),
+                self.source,
                 request.reason.as_deref(),
                 Some(&json!({ "corrects": invoice.number })),
             )?;

@@ -9,7 +9,6 @@ use serde::Serialize;
 use super::format;
 use crate::domain::document::{Document, DocumentKind};
 use crate::domain::lifecycle::Status;
-use crate::domain::money::Currency;
 use crate::domain::party::{Party, SellerProfile};
 
 /// Path of the data file in the template's file system.
@@ -194,8 +193,8 @@ pub fn build<'a>(
 ) -> View<'a> {
     let content = &document.content;
     let language = content.language;
-    let exponent = Currency::from_code(&content.currency).map_or(2, |c| c.exponent);
-    let money = |value: Decimal| format::money(value, &content.currency, exponent, language);
+    let exponent = content.currency.exponent();
+    let money = |value: Decimal| format::money(value, content.currency.code(), exponent, language);
     let date = |value: chrono::NaiveDate| format::date(value, language);
     let nonzero = |value: Decimal| (!value.is_zero()).then(|| money(value));
 
@@ -267,7 +266,7 @@ pub fn build<'a>(
             })
             .unwrap_or_default(),
         buyer: party(&content.buyer),
-        currency: &content.currency,
+        currency: content.currency.code(),
         prices_include_vat: content.prices_include_vat,
         lines,
         vat,
@@ -321,7 +320,7 @@ fn party(party: &Party) -> PartyView<'_> {
 pub fn wants_qr(document: &Document) -> bool {
     document.kind == DocumentKind::Invoice
         && document.status != Status::Draft
-        && document.content.currency == "EUR"
+        && document.content.currency.code() == "EUR"
         && document.content.payment.iban.is_some()
         && document.amount_due > Decimal::ZERO
 }

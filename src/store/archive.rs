@@ -1,9 +1,10 @@
 //! The archives: each finalized document's PDF and e-invoices as issued, with their SHA-256.
-//! Rows are only ever added; triggers refuse changes and deletions.
+//! Rows are only ever added (triggers refuse changes and deletions), each linked into the hash
+//! chain in the transaction that adds it.
 
 use rusqlite::OptionalExtension;
 
-use super::{Tx, now, sql_error};
+use super::{Tx, sql_error};
 use crate::error::Result;
 
 /// An archived PDF.
@@ -25,9 +26,9 @@ impl Tx<'_> {
             .and_then(|mut stmt| {
                 stmt.query_row([id], |row| {
                     Ok(ArchivedPdf {
-                        pdf: row.get(0)?,
-                        sha256: row.get(1)?,
-                        pages: row.get::<_, i64>(2)?.try_into().unwrap_or(0),
+                        pdf: row.get("pdf")?,
+                        sha256: row.get("sha256")?,
+                        pages: row.get::<_, i64>("pages")?.try_into().unwrap_or(0),
                     })
                 })
                 .optional()
@@ -45,16 +46,12 @@ impl Tx<'_> {
                  VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (document_id) DO NOTHING",
             )
             .and_then(|mut stmt| {
-                stmt.execute((
-                    id,
-                    &pdf.sha256,
-                    &pdf.pdf,
-                    i64::try_from(pdf.pages).unwrap_or(i64::MAX),
-                    now(),
-                ))
+                let pages = i64::try_from(pdf.pages).unwrap_or(i64::MAX);
+                stmt.execute((id, &pdf.sha256, &pdf.pdf, pages, self.stamp()))
             })
             .map_err(sql_error)?;
         if inserted == 1 {
+            self.chain_pdf(id)?;
             return Ok(pdf);
         }
         Ok(self.archived_pdf(id)?.unwrap_or(pdf))
@@ -68,8 +65,10 @@ impl Tx<'_> {
                 "SELECT content, sha256 FROM document_einvoices WHERE document_id = ?1 AND format = ?2",
             )
             .and_then(|mut stmt| {
-                stmt.query_row((id, format), |row| Ok((row.get(0)?, row.get(1)?)))
-                    .optional()
+                stmt.query_row((id, format), |row| {
+                    Ok((row.get("content")?, row.get("sha256")?))
+                })
+                .optional()
             })
             .map_err(sql_error)
     }
@@ -89,14 +88,53 @@ impl Tx<'_> {
                 "INSERT INTO document_einvoices (document_id, format, sha256, content, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (document_id, format) DO NOTHING",
             )
-            .and_then(|mut stmt| stmt.execute((id, format, &sha256, &content, now())))
+            .and_then(|mut stmt| stmt.execute((id, format, &sha256, &content, self.stamp())))
             .map_err(sql_error)?;
         if inserted == 1 {
+            self.chain_einvoice(id, format)?;
             return Ok(content);
         }
         Ok(self
             .archived_einvoice(id, format)?
             .map(|(bytes, _)| bytes)
             .unwrap_or(content))
+    }
+
+    /// Finalized documents without an archived PDF (their archiving failed, or PDFs were not
+    /// archived at finalization): id and number.
+    pub fn documents_without_pdf(&self) -> Result<Vec<(i64, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, number FROM documents
+                 WHERE status <> 'draft' AND id NOT IN (SELECT document_id FROM document_pdfs)
+                 ORDER BY id",
+            )
+            .map_err(sql_error)?;
+        let rows = stmt
+            .query_map([], |row| Ok((row.get("id")?, row.get("number")?)))
+            .map_err(sql_error)?;
+        rows.map(|r| r.map_err(sql_error)).collect()
+    }
+
+    /// Archived files whose bytes no longer match their SHA-256: (document id, what).
+    pub fn archives_not_matching_their_hash(&self) -> Result<Vec<(i64, String)>> {
+        let mut found = Vec::new();
+        for sql in [
+            "SELECT document_id, 'pdf' AS what, pdf AS bytes, sha256 FROM document_pdfs",
+            "SELECT document_id, format AS what, content AS bytes, sha256 FROM document_einvoices",
+        ] {
+            let mut stmt = self.conn.prepare(sql).map_err(sql_error)?;
+            let mut rows = stmt.query([]).map_err(sql_error)?;
+            while let Some(row) = rows.next().map_err(sql_error)? {
+                let bytes: Vec<u8> = row.get("bytes").map_err(sql_error)?;
+                let sha256: String = row.get("sha256").map_err(sql_error)?;
+                if crate::domain::digest::sha256_hex(&bytes) != sha256 {
+                    let id: i64 = row.get("document_id").map_err(sql_error)?;
+                    found.push((id, row.get("what").map_err(sql_error)?));
+                }
+            }
+        }
+        Ok(found)
     }
 }

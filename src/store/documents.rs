@@ -2,18 +2,19 @@
 //!
 //! Columns hold what is filtered or frozen on its own (status, number, dates, totals); the rest
 //! of the header (parties, texts, payment details) is one JSON column. Lines have their own table
-//! so the triggers can freeze them row by row.
+//! so the triggers can freeze them row by row. Rows are read by column name.
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::types::Value;
-use rusqlite::{OptionalExtension, Row};
+use rusqlite::{OptionalExtension, Row, named_params};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::columns::{Amount, Json, amount};
 use super::customers::like_escape;
-use super::{Tx, now, parse_date, parse_decimal, parse_json, parse_time, sql_error, to_json};
+use super::{Tx, sql_error};
 use crate::domain::document::{
     Document, DocumentContent, DocumentKind, DocumentRef, Line, Period, amount_due, is_overdue,
 };
@@ -26,7 +27,7 @@ use crate::domain::vat::VatCategory;
 use crate::error::{Error, Result};
 
 /// The header fields kept as one JSON column.
-#[derive(Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Serialize, Deserialize)]
 struct Header {
     seller: Option<Party>,
     buyer: Party,
@@ -85,94 +86,72 @@ pub struct PaymentRow<'a> {
     pub reference: Option<&'a str>,
 }
 
-/// The columns a draft's content fills, in the order `?1`..`?14` of the insert and update
-/// statements: series, currency, language, issue_date, due_date, customer_id, buyer_name,
-/// header, vat_breakdown, total_net, total_vat, total_gross, external_id, updated_at.
-fn content_values(content: &DocumentContent) -> rusqlite::Result<[Value; 14]> {
-    let text = |s: &str| Value::Text(s.to_string());
-    let date = |d: Option<NaiveDate>| d.map_or(Value::Null, |d| Value::Text(d.to_string()));
-    let json = |v: Result<String>| {
-        v.map(Value::Text)
-            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
-    };
-    Ok([
-        text(&content.series),
-        text(&content.currency),
-        text(content.language.as_str()),
-        date(content.issue_date),
-        date(content.due_date),
-        content.customer_id.map_or(Value::Null, Value::Integer),
-        text(&content.buyer.name),
-        json(to_json(&Header::of(content)))?,
-        json(to_json(&content.totals.vat_breakdown))?,
-        text(&content.totals.total_net.to_string()),
-        text(&content.totals.total_vat.to_string()),
-        text(&content.totals.total_gross.to_string()),
-        content.external_id.as_deref().map_or(Value::Null, text),
-        Value::Text(now()),
-    ])
-}
+/// The columns a draft's content fills, shared by insert and update.
+const CONTENT_COLUMNS: &str = "series = :series, currency = :currency, language = :language,
+    issue_date = :issue_date, due_date = :due_date, customer_id = :customer_id,
+    buyer_name = :buyer_name, header = :header, vat_breakdown = :vat_breakdown,
+    total_net = :total_net, total_vat = :total_vat, total_gross = :total_gross,
+    external_id = :external_id, updated_at = :at";
 
-const DOCUMENT_COLUMNS: &str = "id, kind, status, series, number, currency, language, issue_date,
-    due_date, customer_id, header, vat_breakdown, total_net, total_vat, total_gross, amount_paid,
-    amount_credited, corrects_id, external_id, created_at, updated_at, finalized_at";
-
-/// A documents row as read, before parsing.
-struct RawDocument {
-    text: [Option<String>; 19],
-    id: i64,
-    customer_id: Option<i64>,
-    corrects_id: Option<i64>,
-}
-
-fn raw_document(row: &Row<'_>) -> rusqlite::Result<RawDocument> {
-    // Column order as DOCUMENT_COLUMNS; integers at 0, 9 and 17.
-    let text_columns = [
-        1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21,
+/// Run `sql` (which names the content columns as `:series` … `:at`, plus `extra`) with the
+/// values of `content`.
+fn execute_with_content(
+    tx: &Tx<'_>,
+    sql: &str,
+    content: &DocumentContent,
+    extra: &[(&str, &dyn rusqlite::ToSql)],
+) -> Result<usize> {
+    let header = Json(Header::of(content));
+    let breakdown = Json(&content.totals.vat_breakdown);
+    let (net, vat, gross) = (
+        Amount(content.totals.total_net),
+        Amount(content.totals.total_vat),
+        Amount(content.totals.total_gross),
+    );
+    let mut params: Vec<(&str, &dyn rusqlite::ToSql)> = vec![
+        (":series", &content.series),
+        (":currency", &content.currency),
+        (":language", &content.language),
+        (":issue_date", &content.issue_date),
+        (":due_date", &content.due_date),
+        (":customer_id", &content.customer_id),
+        (":buyer_name", &content.buyer.name),
+        (":header", &header),
+        (":vat_breakdown", &breakdown),
+        (":total_net", &net),
+        (":total_vat", &vat),
+        (":total_gross", &gross),
+        (":external_id", &content.external_id),
+        (":at", &tx.stamp),
     ];
-    let mut text: [Option<String>; 19] = Default::default();
-    for (slot, column) in text.iter_mut().zip(text_columns) {
-        *slot = row.get(column)?;
-    }
-    Ok(RawDocument {
-        text,
-        id: row.get(0)?,
-        customer_id: row.get(9)?,
-        corrects_id: row.get(17)?,
-    })
-}
-
-fn required(value: &Option<String>, column: &str) -> Result<String> {
-    value
-        .clone()
-        .ok_or_else(|| Error::storage(format!("column {column} is unexpectedly empty")))
+    params.extend_from_slice(extra);
+    tx.conn
+        .prepare_cached(sql)
+        .and_then(|mut stmt| stmt.execute(params.as_slice()))
+        .map_err(sql_error)
 }
 
 impl Tx<'_> {
     /// Insert a draft with its lines; returns its id.
     pub fn insert_document(&self, row: &NewDocumentRow<'_>) -> Result<i64> {
-        let extra = [
-            Value::Text(row.kind.as_str().into()),
-            row.corrects_id.map_or(Value::Null, Value::Integer),
-            row.idempotency_key
-                .map_or(Value::Null, |k| Value::Text(k.into())),
-            Value::Text(row.fingerprint.into()),
-        ];
-        self.conn
-            .prepare_cached(
-                "INSERT INTO documents (series, currency, language, issue_date, due_date,
-                     customer_id, buyer_name, header, vat_breakdown, total_net, total_vat,
-                     total_gross, external_id, updated_at, created_at, status,
-                     kind, corrects_id, idempotency_key, request_fingerprint)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, 'draft',
-                     ?15, ?16, ?17, ?18)",
-            )
-            .and_then(|mut stmt| {
-                stmt.execute(rusqlite::params_from_iter(
-                    content_values(row.content)?.into_iter().chain(extra),
-                ))
-            })
-            .map_err(sql_error)?;
+        execute_with_content(
+            self,
+            "INSERT INTO documents (series, currency, language, issue_date, due_date,
+                 customer_id, buyer_name, header, vat_breakdown, total_net, total_vat,
+                 total_gross, external_id, updated_at, created_at, status,
+                 kind, corrects_id, idempotency_key, request_fingerprint)
+             VALUES (:series, :currency, :language, :issue_date, :due_date, :customer_id,
+                 :buyer_name, :header, :vat_breakdown, :total_net, :total_vat, :total_gross,
+                 :external_id, :at, :at, 'draft', :kind, :corrects_id, :idempotency_key,
+                 :fingerprint)",
+            row.content,
+            &[
+                (":kind", &row.kind),
+                (":corrects_id", &row.corrects_id),
+                (":idempotency_key", &row.idempotency_key),
+                (":fingerprint", &row.fingerprint),
+            ],
+        )?;
         let id = self.conn.last_insert_rowid();
         self.insert_lines(id, &row.content.lines)?;
         Ok(id)
@@ -185,24 +164,26 @@ impl Tx<'_> {
                 "INSERT INTO document_lines (document_id, position, description, quantity,
                      unit_code, unit_price, vat_category, vat_rate, discount_percent,
                      discount_amount, service_date, net_amount)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                 VALUES (:document_id, :position, :description, :quantity, :unit_code,
+                     :unit_price, :vat_category, :vat_rate, :discount_percent,
+                     :discount_amount, :service_date, :net_amount)",
             )
             .map_err(sql_error)?;
         for line in lines {
-            stmt.execute(rusqlite::params![
-                document_id,
-                line.position,
-                line.description,
-                line.quantity.to_string(),
-                line.unit_code,
-                line.unit_price.to_string(),
-                line.vat_category.code(),
-                line.vat_rate.to_string(),
-                line.discount_percent.map(|d| d.to_string()),
-                line.discount_amount.map(|d| d.to_string()),
-                line.service_date.map(|d| d.to_string()),
-                line.net_amount.to_string(),
-            ])
+            stmt.execute(named_params! {
+                ":document_id": document_id,
+                ":position": line.position,
+                ":description": line.description,
+                ":quantity": Amount(line.quantity),
+                ":unit_code": line.unit_code,
+                ":unit_price": Amount(line.unit_price),
+                ":vat_category": line.vat_category,
+                ":vat_rate": Amount(line.vat_rate),
+                ":discount_percent": amount(line.discount_percent),
+                ":discount_amount": amount(line.discount_amount),
+                ":service_date": line.service_date,
+                ":net_amount": Amount(line.net_amount),
+            })
             .map_err(sql_error)?;
         }
         Ok(())
@@ -210,23 +191,12 @@ impl Tx<'_> {
 
     /// Replace a draft's header and totals; with `lines` also its lines.
     pub fn update_draft(&self, id: i64, content: &DocumentContent, lines: bool) -> Result<()> {
-        let changed = self
-            .conn
-            .prepare_cached(
-                "UPDATE documents SET series = ?1, currency = ?2, language = ?3, issue_date = ?4,
-                     due_date = ?5, customer_id = ?6, buyer_name = ?7, header = ?8,
-                     vat_breakdown = ?9, total_net = ?10, total_vat = ?11, total_gross = ?12,
-                     external_id = ?13, updated_at = ?14
-                 WHERE id = ?15 AND status = 'draft'",
-            )
-            .and_then(|mut stmt| {
-                stmt.execute(rusqlite::params_from_iter(
-                    content_values(content)?
-                        .into_iter()
-                        .chain([Value::Integer(id)]),
-                ))
-            })
-            .map_err(sql_error)?;
+        let changed = execute_with_content(
+            self,
+            &format!("UPDATE documents SET {CONTENT_COLUMNS} WHERE id = :id AND status = 'draft'"),
+            content,
+            &[(":id", &id)],
+        )?;
         if changed != 1 {
             return Err(Error::invalid_status(format!(
                 "document {id} is no longer a draft"
@@ -262,26 +232,34 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Give a draft its number and make it open.
+    /// Give a draft its number and make it open; the frozen document joins the hash chain.
     pub fn mark_finalized(&self, id: i64, number: &str) -> Result<()> {
-        let at = now();
-        self.conn
+        let changed = self
+            .conn
             .prepare_cached(
-                "UPDATE documents SET status = 'open', number = ?2, finalized_at = ?3, updated_at = ?3
-                 WHERE id = ?1 AND status = 'draft'",
+                "UPDATE documents SET status = 'open', number = :number, finalized_at = :at,
+                     updated_at = :at
+                 WHERE id = :id AND status = 'draft'",
             )
-            .and_then(|mut stmt| stmt.execute((id, number, at)))
+            .and_then(|mut stmt| {
+                stmt.execute(named_params! {":id": id, ":number": number, ":at": self.stamp})
+            })
             .map_err(sql_error)?;
-        Ok(())
+        if changed != 1 {
+            return Err(Error::invalid_status(format!(
+                "document {id} is no longer a draft"
+            )));
+        }
+        self.chain_document(id)
     }
 
     /// Move a finalized document to another status (the triggers check the move).
     pub fn set_status(&self, id: i64, status: Status) -> Result<()> {
         self.conn
             .prepare_cached("UPDATE documents SET status = ?2, updated_at = ?3 WHERE id = ?1")
-            .and_then(|mut stmt| stmt.execute((id, status.as_str(), now())))
+            .and_then(|mut stmt| stmt.execute((id, status, &self.stamp)))
             .map_err(sql_error)?;
-        Ok(())
+        self.chain_state(id)
     }
 
     /// Record a payment and raise the document's paid amount.
@@ -289,24 +267,26 @@ impl Tx<'_> {
         self.conn
             .prepare_cached(
                 "INSERT INTO payments (document_id, amount, paid_on, method, reference, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                 VALUES (:id, :amount, :paid_on, :method, :reference, :at)",
             )
             .and_then(|mut stmt| {
-                stmt.execute(rusqlite::params![
-                    id,
-                    payment.amount.to_string(),
-                    payment.paid_on.to_string(),
-                    payment.method,
-                    payment.reference,
-                    now(),
-                ])
+                stmt.execute(named_params! {
+                    ":id": id,
+                    ":amount": Amount(payment.amount),
+                    ":paid_on": payment.paid_on,
+                    ":method": payment.method,
+                    ":reference": payment.reference,
+                    ":at": self.stamp,
+                })
             })
             .map_err(sql_error)?;
+        let payment_id = self.conn.last_insert_rowid();
         self.conn
             .prepare_cached("UPDATE documents SET amount_paid = ?2, updated_at = ?3 WHERE id = ?1")
-            .and_then(|mut stmt| stmt.execute((id, new_paid.to_string(), now())))
+            .and_then(|mut stmt| stmt.execute((id, Amount(new_paid), &self.stamp)))
             .map_err(sql_error)?;
-        Ok(())
+        self.chain_payment(payment_id)?;
+        self.chain_state(id)
     }
 
     /// Set an invoice's credited amount.
@@ -315,9 +295,9 @@ impl Tx<'_> {
             .prepare_cached(
                 "UPDATE documents SET amount_credited = ?2, updated_at = ?3 WHERE id = ?1",
             )
-            .and_then(|mut stmt| stmt.execute((id, credited.to_string(), now())))
+            .and_then(|mut stmt| stmt.execute((id, Amount(credited), &self.stamp)))
             .map_err(sql_error)?;
-        Ok(())
+        self.chain_state(id)
     }
 
     /// Gross of the credit notes against `invoice_id`: (finalized, drafts other than `except`).
@@ -335,14 +315,16 @@ impl Tx<'_> {
             .map_err(sql_error)?;
         let rows = stmt
             .query_map((invoice_id, except), |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+                Ok((
+                    row.get::<_, Status>("status")?,
+                    row.get::<_, Amount>("total_gross")?.0,
+                ))
             })
             .map_err(sql_error)?;
         let (mut finalized, mut drafts) = (Decimal::ZERO, Decimal::ZERO);
         for row in rows {
             let (status, gross) = row.map_err(sql_error)?;
-            let gross = parse_decimal(&gross)?;
-            if status == "draft" {
+            if status == Status::Draft {
                 drafts += gross;
             } else {
                 finalized += gross;
@@ -356,7 +338,7 @@ impl Tx<'_> {
     pub fn document_id_by_number(&self, number: &str) -> Result<Option<i64>> {
         self.conn
             .prepare_cached("SELECT id FROM documents WHERE number = ?1 ORDER BY id DESC LIMIT 1")
-            .and_then(|mut stmt| stmt.query_row([number], |row| row.get(0)).optional())
+            .and_then(|mut stmt| stmt.query_row([number], |row| row.get("id")).optional())
             .map_err(sql_error)
     }
 
@@ -369,12 +351,12 @@ impl Tx<'_> {
     ) -> Result<Option<(i64, String)>> {
         self.conn
             .prepare_cached(
-                "SELECT id, coalesce(request_fingerprint, '') FROM documents
+                "SELECT id, coalesce(request_fingerprint, '') AS fingerprint FROM documents
                  WHERE idempotency_key = ?1 OR external_id = ?2 ORDER BY id LIMIT 1",
             )
             .and_then(|mut stmt| {
                 stmt.query_row((idempotency_key, external_id), |row| {
-                    Ok((row.get(0)?, row.get(1)?))
+                    Ok((row.get("id")?, row.get("fingerprint")?))
                 })
                 .optional()
             })
@@ -383,20 +365,18 @@ impl Tx<'_> {
 
     /// One document with its lines.
     pub fn document(&self, id: i64) -> Result<Document> {
-        let raw = self
+        let row = self
             .conn
-            .prepare_cached(&format!(
-                "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE id = ?1"
-            ))
-            .and_then(|mut stmt| stmt.query_row([id], raw_document).optional())
+            .prepare_cached("SELECT * FROM documents WHERE id = ?1")
+            .and_then(|mut stmt| stmt.query_row([id], DocumentRow::read).optional())
             .map_err(sql_error)?
             .ok_or_else(|| Error::not_found(format!("no document with id {id}")))?;
         let lines = self.lines(id)?;
-        let corrects = raw
+        let corrects = row
             .corrects_id
             .map(|cid| self.document_ref(cid))
             .transpose()?;
-        build_document(raw, lines, corrects)
+        Ok(row.into_document(lines, corrects, self.today()?))
     }
 
     fn document_ref(&self, id: i64) -> Result<DocumentRef> {
@@ -404,62 +384,29 @@ impl Tx<'_> {
             .prepare_cached("SELECT number, issue_date FROM documents WHERE id = ?1")
             .and_then(|mut stmt| {
                 stmt.query_row([id], |row| {
-                    Ok((
-                        row.get::<_, Option<String>>(0)?,
-                        row.get::<_, Option<String>>(1)?,
-                    ))
+                    Ok(DocumentRef {
+                        id,
+                        number: row.get("number")?,
+                        issue_date: row.get("issue_date")?,
+                    })
                 })
             })
             .map_err(sql_error)
-            .and_then(|(number, date)| {
-                Ok(DocumentRef {
-                    id,
-                    number,
-                    issue_date: date.as_deref().map(parse_date).transpose()?,
-                })
-            })
     }
 
-    fn lines(&self, document_id: i64) -> Result<Vec<Line>> {
+    /// The lines of a document, in order.
+    pub(super) fn lines(&self, document_id: i64) -> Result<Vec<Line>> {
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT position, description, quantity, unit_code, unit_price, vat_category,
-                     vat_rate, discount_percent, discount_amount, service_date, net_amount
-                 FROM document_lines WHERE document_id = ?1 ORDER BY position",
-            )
+            .prepare_cached("SELECT * FROM document_lines WHERE document_id = ?1 ORDER BY position")
             .map_err(sql_error)?;
-        let rows = stmt
-            .query_map([document_id], |row| {
-                let mut text: [Option<String>; 10] = Default::default();
-                for (i, slot) in text.iter_mut().enumerate() {
-                    *slot = row.get(i + 1)?;
-                }
-                Ok((row.get::<_, u32>(0)?, text))
-            })
-            .map_err(sql_error)?;
-        rows.map(|row| {
-            let (position, t) = row.map_err(sql_error)?;
-            let decimal = |v: &Option<String>| v.as_deref().map(parse_decimal).transpose();
-            Ok(Line {
-                position,
-                description: required(&t[0], "description")?,
-                quantity: parse_decimal(&required(&t[1], "quantity")?)?,
-                unit_code: required(&t[2], "unit_code")?,
-                unit_price: parse_decimal(&required(&t[3], "unit_price")?)?,
-                vat_category: required(&t[4], "vat_category")?.parse()?,
-                vat_rate: parse_decimal(&required(&t[5], "vat_rate")?)?,
-                discount_percent: decimal(&t[6])?,
-                discount_amount: decimal(&t[7])?,
-                service_date: t[8].as_deref().map(parse_date).transpose()?,
-                net_amount: parse_decimal(&required(&t[9], "net_amount")?)?,
-            })
-        })
-        .collect()
+        let rows = stmt.query_map([document_id], line).map_err(sql_error)?;
+        rows.map(|row| row.map_err(sql_error)).collect()
     }
 
     /// A page of document summaries, newest first.
-    pub fn list_documents(&self, filter: &ListFilter, today: NaiveDate) -> Result<Page> {
+    pub fn list_documents(&self, filter: &ListFilter) -> Result<Page> {
+        let today = self.today()?;
         let limit = filter.page_size()?;
         let mut clauses: Vec<&str> = Vec::new();
         let mut params: Vec<Value> = Vec::new();
@@ -516,37 +463,12 @@ impl Tx<'_> {
         let mut stmt = self.conn.prepare_cached(&sql).map_err(sql_error)?;
         let rows = stmt
             .query_map(rusqlite::params_from_iter(params), |row| {
-                let mut text: [Option<String>; 10] = Default::default();
-                for (slot, column) in text.iter_mut().zip([1, 2, 3, 4, 6, 7, 8, 9, 10, 11]) {
-                    *slot = row.get(column)?;
-                }
-                Ok((row.get::<_, i64>(0)?, row.get::<_, Option<i64>>(5)?, text))
+                summary(row, today)
             })
             .map_err(sql_error)?;
-        let mut items = Vec::with_capacity(limit as usize);
-        for row in rows {
-            let (id, customer_id, t) = row.map_err(sql_error)?;
-            let status = Status::parse(&required(&t[1], "status")?)?;
-            let currency = required(&t[4], "currency")?;
-            let due_date = t[6].as_deref().map(parse_date).transpose()?;
-            let gross = parse_decimal(&required(&t[7], "total_gross")?)?;
-            let paid = parse_decimal(&required(&t[8], "amount_paid")?)?;
-            let credited = parse_decimal(&required(&t[9], "amount_credited")?)?;
-            items.push(DocumentSummary {
-                id,
-                kind: DocumentKind::parse(&required(&t[0], "kind")?)?,
-                status,
-                number: t[2].clone(),
-                buyer_name: required(&t[3], "buyer_name")?,
-                customer_id,
-                amount_due: due_for(status, gross, paid, credited, &currency),
-                currency,
-                issue_date: t[5].as_deref().map(parse_date).transpose()?,
-                due_date,
-                total_gross: gross,
-                overdue: is_overdue(status, due_date, today),
-            });
-        }
+        let mut items = rows
+            .map(|row| row.map_err(sql_error))
+            .collect::<Result<Vec<_>>>()?;
         let next_cursor = if items.len() > limit as usize {
             items.truncate(limit as usize);
             items.last().map(|d| d.id.to_string())
@@ -557,13 +479,62 @@ impl Tx<'_> {
     }
 }
 
+/// A `document_lines` row.
+fn line(row: &Row<'_>) -> rusqlite::Result<Line> {
+    Ok(Line {
+        position: row.get("position")?,
+        description: row.get("description")?,
+        quantity: row.get::<_, Amount>("quantity")?.0,
+        unit_code: row.get("unit_code")?,
+        unit_price: row.get::<_, Amount>("unit_price")?.0,
+        vat_category: row.get("vat_category")?,
+        vat_rate: row.get::<_, Amount>("vat_rate")?.0,
+        discount_percent: row
+            .get::<_, Option<Amount>>("discount_percent")?
+            .map(|a| a.0),
+        discount_amount: row
+            .get::<_, Option<Amount>>("discount_amount")?
+            .map(|a| a.0),
+        service_date: row.get("service_date")?,
+        net_amount: row.get::<_, Amount>("net_amount")?.0,
+    })
+}
+
+/// A row of the document list.
+fn summary(row: &Row<'_>, today: NaiveDate) -> rusqlite::Result<DocumentSummary> {
+    let status: Status = row.get("status")?;
+    let currency: Currency = row.get("currency")?;
+    let due_date: Option<NaiveDate> = row.get("due_date")?;
+    let gross = row.get::<_, Amount>("total_gross")?.0;
+    Ok(DocumentSummary {
+        id: row.get("id")?,
+        kind: row.get("kind")?,
+        status,
+        number: row.get("number")?,
+        buyer_name: row.get("buyer_name")?,
+        customer_id: row.get("customer_id")?,
+        amount_due: due_for(
+            status,
+            gross,
+            row.get::<_, Amount>("amount_paid")?.0,
+            row.get::<_, Amount>("amount_credited")?.0,
+            currency,
+        ),
+        currency,
+        issue_date: row.get("issue_date")?,
+        due_date,
+        total_gross: gross,
+        overdue: is_overdue(status, due_date, today),
+    })
+}
+
 /// Void documents owe nothing; everything else owes gross − paid − credited.
 fn due_for(
     status: Status,
     gross: Decimal,
     paid: Decimal,
     credited: Decimal,
-    currency: &str,
+    currency: Currency,
 ) -> Decimal {
     if status == Status::Void {
         amount_due(Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, currency)
@@ -572,74 +543,118 @@ fn due_for(
     }
 }
 
-fn build_document(
-    raw: RawDocument,
-    lines: Vec<Line>,
-    corrects: Option<DocumentRef>,
-) -> Result<Document> {
-    let t = &raw.text;
-    // Text columns in order: kind, status, series, number, currency, language, issue_date,
-    // due_date, header, vat_breakdown, total_net, total_vat, total_gross, amount_paid,
-    // amount_credited, external_id, created_at, updated_at, finalized_at.
-    let status = Status::parse(&required(&t[1], "status")?)?;
-    let header: Header = parse_json(&required(&t[8], "header")?)?;
-    let vat_breakdown: Vec<VatGroup> = parse_json(&required(&t[9], "vat_breakdown")?)?;
-    let currency = required(&t[4], "currency")?;
-    let due_date = t[7].as_deref().map(parse_date).transpose()?;
-    let totals = Totals {
-        vat_breakdown,
-        total_net: parse_decimal(&required(&t[10], "total_net")?)?,
-        total_vat: parse_decimal(&required(&t[11], "total_vat")?)?,
-        total_gross: parse_decimal(&required(&t[12], "total_gross")?)?,
-    };
-    // Stored sums start as '0': show them in the currency's minor unit like every amount.
-    let minor_units = |amount: Decimal| match Currency::from_code(&currency) {
-        Ok(c) => c.rescale(amount),
-        Err(_) => amount,
-    };
-    let amount_paid = minor_units(parse_decimal(&required(&t[13], "amount_paid")?)?);
-    let amount_credited = minor_units(parse_decimal(&required(&t[14], "amount_credited")?)?);
-    let today = chrono::Utc::now().date_naive();
-    Ok(Document {
-        id: raw.id,
-        kind: DocumentKind::parse(&required(&t[0], "kind")?)?,
-        status,
-        number: t[3].clone(),
-        amount_due: due_for(
-            status,
-            totals.total_gross,
+/// A `documents` row as read.
+struct DocumentRow {
+    id: i64,
+    kind: DocumentKind,
+    status: Status,
+    series: String,
+    number: Option<String>,
+    currency: Currency,
+    language: Language,
+    issue_date: Option<NaiveDate>,
+    due_date: Option<NaiveDate>,
+    customer_id: Option<i64>,
+    header: Header,
+    vat_breakdown: Vec<VatGroup>,
+    total_net: Decimal,
+    total_vat: Decimal,
+    total_gross: Decimal,
+    amount_paid: Decimal,
+    amount_credited: Decimal,
+    corrects_id: Option<i64>,
+    external_id: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    finalized_at: Option<DateTime<Utc>>,
+}
+
+impl DocumentRow {
+    fn read(row: &Row<'_>) -> rusqlite::Result<DocumentRow> {
+        let decimal = |column: &str| row.get::<_, Amount>(column).map(|a| a.0);
+        Ok(DocumentRow {
+            id: row.get("id")?,
+            kind: row.get("kind")?,
+            status: row.get("status")?,
+            series: row.get("series")?,
+            number: row.get("number")?,
+            currency: row.get("currency")?,
+            language: row.get("language")?,
+            issue_date: row.get("issue_date")?,
+            due_date: row.get("due_date")?,
+            customer_id: row.get("customer_id")?,
+            header: row.get::<_, Json<Header>>("header")?.0,
+            vat_breakdown: row.get::<_, Json<Vec<VatGroup>>>("vat_breakdown")?.0,
+            total_net: decimal("total_net")?,
+            total_vat: decimal("total_vat")?,
+            total_gross: decimal("total_gross")?,
+            amount_paid: decimal("amount_paid")?,
+            amount_credited: decimal("amount_credited")?,
+            corrects_id: row.get("corrects_id")?,
+            external_id: row.get("external_id")?,
+            created_at: row.get("created_at")?,
+            updated_at: row.get("updated_at")?,
+            finalized_at: row.get("finalized_at")?,
+        })
+    }
+
+    fn into_document(
+        self,
+        lines: Vec<Line>,
+        corrects: Option<DocumentRef>,
+        today: NaiveDate,
+    ) -> Document {
+        let currency = self.currency;
+        // Stored sums start as '0': show them in the currency's minor unit like every amount.
+        let amount_paid = currency.rescale(self.amount_paid);
+        let amount_credited = currency.rescale(self.amount_credited);
+        let header = self.header;
+        Document {
+            id: self.id,
+            kind: self.kind,
+            status: self.status,
+            number: self.number,
+            amount_due: due_for(
+                self.status,
+                self.total_gross,
+                amount_paid,
+                amount_credited,
+                currency,
+            ),
             amount_paid,
             amount_credited,
-            &currency,
-        ),
-        amount_paid,
-        amount_credited,
-        overdue: is_overdue(status, due_date, today),
-        content: DocumentContent {
-            series: required(&t[2], "series")?,
-            customer_id: raw.customer_id,
-            seller: header.seller,
-            buyer: header.buyer,
-            currency,
-            language: Language::parse(&required(&t[5], "language")?)?,
-            issue_date: t[6].as_deref().map(parse_date).transpose()?,
-            supply_date: header.supply_date,
-            service_period: header.service_period,
-            due_date,
-            payment_terms: header.payment_terms,
-            buyer_reference: header.buyer_reference,
-            order_reference: header.order_reference,
-            notes: header.notes,
-            payment: header.payment,
-            external_id: t[15].clone(),
-            prices_include_vat: header.prices_include_vat,
-            vat_exemption_reasons: header.vat_exemption_reasons,
-            lines,
-            totals,
-        },
-        corrects,
-        created_at: parse_time(&required(&t[16], "created_at")?)?,
-        updated_at: parse_time(&required(&t[17], "updated_at")?)?,
-        finalized_at: t[18].as_deref().map(parse_time).transpose()?,
-    })
+            overdue: is_overdue(self.status, self.due_date, today),
+            content: DocumentContent {
+                series: self.series,
+                customer_id: self.customer_id,
+                seller: header.seller,
+                buyer: header.buyer,
+                currency,
+                language: self.language,
+                issue_date: self.issue_date,
+                supply_date: header.supply_date,
+                service_period: header.service_period,
+                due_date: self.due_date,
+                payment_terms: header.payment_terms,
+                buyer_reference: header.buyer_reference,
+                order_reference: header.order_reference,
+                notes: header.notes,
+                payment: header.payment,
+                external_id: self.external_id,
+                prices_include_vat: header.prices_include_vat,
+                vat_exemption_reasons: header.vat_exemption_reasons,
+                lines,
+                totals: Totals {
+                    vat_breakdown: self.vat_breakdown,
+                    total_net: self.total_net,
+                    total_vat: self.total_vat,
+                    total_gross: self.total_gross,
+                },
+            },
+            corrects,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            finalized_at: self.finalized_at,
+        }
+    }
 }

@@ -1,28 +1,11 @@
-//! The audit trail: one appended row per transition (time, verb, source, reason).
+//! The audit trail: one appended row per transition (time, verb, source, reason), each linked
+//! into the hash chain in the same transaction.
 
-use chrono::{DateTime, Utc};
-use serde::Serialize;
-
-use super::{Tx, now, parse_json, parse_time, sql_error};
+use super::columns::Json;
+use super::{Tx, sql_error};
+use crate::domain::audit::{Event, Source};
 use crate::domain::lifecycle::Verb;
 use crate::error::Result;
-
-/// One recorded transition.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
-pub struct Event {
-    /// When it happened.
-    pub at: DateTime<Utc>,
-    /// What was done (`create`, `finalize`, `pay`, …).
-    pub verb: String,
-    /// Which front end did it (`cli`, `mcp`, `http`, `api`).
-    pub source: String,
-    /// Why, when the caller said.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// Details: the number assigned, the amount paid, …
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub data: Option<serde_json::Value>,
-}
 
 impl Tx<'_> {
     /// Append an event to a document's trail.
@@ -30,7 +13,7 @@ impl Tx<'_> {
         &self,
         document_id: i64,
         verb: Verb,
-        source: &str,
+        source: Source,
         reason: Option<&str>,
         data: Option<&serde_json::Value>,
     ) -> Result<()> {
@@ -42,46 +25,36 @@ impl Tx<'_> {
             .and_then(|mut stmt| {
                 stmt.execute((
                     document_id,
-                    now(),
-                    verb.as_str(),
+                    self.stamp(),
+                    verb,
                     source,
                     reason,
-                    data.map(|d| d.to_string()),
+                    data.map(Json),
                 ))
             })
             .map_err(sql_error)?;
-        Ok(())
+        self.chain_event(self.conn.last_insert_rowid())
     }
 
     /// A document's trail, oldest first.
     pub fn events(&self, document_id: i64) -> Result<Vec<Event>> {
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT at, verb, source, reason, data FROM events WHERE document_id = ?1 ORDER BY id",
-            )
+            .prepare_cached("SELECT * FROM events WHERE document_id = ?1 ORDER BY id")
             .map_err(sql_error)?;
         let rows = stmt
             .query_map([document_id], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, Option<String>>(3)?,
-                    row.get::<_, Option<String>>(4)?,
-                ))
+                Ok(Event {
+                    at: row.get("at")?,
+                    verb: row.get("verb")?,
+                    source: row.get("source")?,
+                    reason: row.get("reason")?,
+                    data: row
+                        .get::<_, Option<Json<serde_json::Value>>>("data")?
+                        .map(|d| d.0),
+                })
             })
             .map_err(sql_error)?;
-        rows.map(|row| {
-            let (at, verb, source, reason, data) = row.map_err(sql_error)?;
-            Ok(Event {
-                at: parse_time(&at)?,
-                verb,
-                source,
-                reason,
-                data: data.as_deref().map(parse_json).transpose()?,
-            })
-        })
-        .collect()
+        rows.map(|row| row.map_err(sql_error)).collect()
     }
 }

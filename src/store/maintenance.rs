@@ -1,6 +1,6 @@
 //! Operator tasks on the database file: an online backup through SQLite's backup API, and the
 //! raw facts `invoicer check` judges (integrity, documents per status, issued numbers and
-//! counters per series).
+//! counters per series, the triggers, payments against paid amounts).
 
 use std::path::Path;
 
@@ -8,7 +8,8 @@ use chrono::NaiveDate;
 use rusqlite::backup::StepResult;
 use rusqlite::{Connection, OpenFlags};
 
-use super::{Store, Tx, parse_date, sql_error};
+use super::columns::Amount;
+use super::{Store, Tx, sql_error};
 use crate::error::{Error, Result};
 
 /// Copy every page in one step: the source stays in one read transaction, so the copy is one
@@ -74,7 +75,7 @@ impl Store {
 fn integrity_of(conn: &Connection) -> Result<Vec<String>> {
     let mut stmt = conn.prepare("PRAGMA integrity_check").map_err(sql_error)?;
     let rows = stmt
-        .query_map([], |row| row.get::<_, String>(0))
+        .query_map([], |row| row.get::<_, String>("integrity_check"))
         .map_err(sql_error)?;
     rows.map(|r| r.map_err(sql_error)).collect()
 }
@@ -92,22 +93,33 @@ impl Tx<'_> {
         integrity_of(self.conn)
     }
 
+    /// `PRAGMA quick_check`: the integrity check without matching indexes to tables, about
+    /// ten times faster.
+    pub fn quick_check(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare("PRAGMA quick_check").map_err(sql_error)?;
+        let rows = stmt
+            .query_map([], |row| row.get::<_, String>("quick_check"))
+            .map_err(sql_error)?;
+        rows.map(|r| r.map_err(sql_error)).collect()
+    }
+
     /// How many documents there are per kind and status.
     pub fn counts_by_status(&self) -> Result<Vec<(String, String, u64)>> {
         self.text_text_count(
-            "SELECT kind, status, count(*) FROM documents GROUP BY kind, status ORDER BY kind, status",
+            "SELECT kind AS first, status AS second, count(*) AS n FROM documents
+             GROUP BY kind, status ORDER BY kind, status",
         )
     }
 
-    /// Rows of two texts and a count.
+    /// Rows of two texts (`first`, `second`) and a count (`n`).
     fn text_text_count(&self, sql: &str) -> Result<Vec<(String, String, u64)>> {
         let mut stmt = self.conn.prepare(sql).map_err(sql_error)?;
         let rows = stmt
             .query_map([], |row| {
                 Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get::<_, i64>(2)?.unsigned_abs(),
+                    row.get("first")?,
+                    row.get("second")?,
+                    row.get::<_, i64>("n")?.unsigned_abs(),
                 ))
             })
             .map_err(sql_error)?;
@@ -121,21 +133,64 @@ impl Tx<'_> {
             .prepare("SELECT series, issue_date FROM documents WHERE number IS NOT NULL")
             .map_err(sql_error)?;
         let rows = stmt
-            .query_map([], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-            })
+            .query_map([], |row| Ok((row.get("series")?, row.get("issue_date")?)))
             .map_err(sql_error)?;
-        rows.map(|r| {
-            let (series, date) = r.map_err(sql_error)?;
-            Ok((series, parse_date(&date)?))
-        })
-        .collect()
+        rows.map(|r| r.map_err(sql_error)).collect()
     }
 
     /// The last counter of every series and period.
     pub fn series_counters(&self) -> Result<Vec<(String, String, u64)>> {
         self.text_text_count(
-            "SELECT series, period, last_counter FROM series_counters ORDER BY series, period",
+            "SELECT series AS first, period AS second, last_counter AS n FROM series_counters
+             ORDER BY series, period",
         )
+    }
+
+    /// Name and SQL of every trigger of the database.
+    pub fn triggers(&self) -> Result<Vec<(String, String)>> {
+        super::open::triggers(self.conn)
+    }
+
+    /// Ids of the finalized documents, in order.
+    pub fn finalized_ids(&self) -> Result<Vec<i64>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id FROM documents WHERE status <> 'draft' ORDER BY id")
+            .map_err(sql_error)?;
+        let rows = stmt.query_map([], |row| row.get("id")).map_err(sql_error)?;
+        rows.map(|r| r.map_err(sql_error)).collect()
+    }
+
+    /// Documents whose paid amount is not the sum of their payments: (id, paid, sum).
+    pub fn paid_amounts_not_matching_payments(
+        &self,
+    ) -> Result<Vec<(i64, rust_decimal::Decimal, rust_decimal::Decimal)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, amount_paid FROM documents WHERE status <> 'draft' ORDER BY id")
+            .map_err(sql_error)?;
+        let paid: Vec<(i64, Amount)> = stmt
+            .query_map([], |row| Ok((row.get("id")?, row.get("amount_paid")?)))
+            .map_err(sql_error)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(sql_error)?;
+        let mut sums = std::collections::HashMap::new();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT document_id, amount FROM payments")
+            .map_err(sql_error)?;
+        let mut rows = stmt.query([]).map_err(sql_error)?;
+        while let Some(row) = rows.next().map_err(sql_error)? {
+            let id: i64 = row.get("document_id").map_err(sql_error)?;
+            let amount: Amount = row.get("amount").map_err(sql_error)?;
+            *sums.entry(id).or_insert(rust_decimal::Decimal::ZERO) += amount.0;
+        }
+        Ok(paid
+            .into_iter()
+            .filter_map(|(id, paid)| {
+                let sum = sums.remove(&id).unwrap_or_default();
+                (paid.0 != sum).then_some((id, paid.0, sum))
+            })
+            .collect())
     }
 }

@@ -7,6 +7,8 @@
 //! Neighbours: `engine.rs` calls in here; `domain/` provides the types stored.
 
 mod archive;
+mod chain;
+mod columns;
 mod customers;
 mod documents;
 mod events;
@@ -15,21 +17,22 @@ mod open;
 mod seller;
 mod series;
 
+use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use chrono::{DateTime, NaiveDate, Utc};
 use r2d2::{Pool, PooledConnection};
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::{ErrorCode as SqliteCode, TransactionBehavior};
+use rusqlite::{ErrorCode as SqliteCode, OpenFlags, TransactionBehavior};
 
 use crate::error::{Error, Result};
 
 pub use archive::ArchivedPdf;
+pub use chain::{ChainBreak, ChainReport};
 pub use documents::{NewDocumentRow, PaymentRow};
-pub use events::Event;
 pub use maintenance::integrity_of_file;
-pub use open::SCHEMA_VERSION;
-pub use series::Series;
+pub use open::{SCHEMA_VERSION, expected_triggers};
 
 /// How long a connection waits for another writer before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -43,19 +46,45 @@ pub struct Store {
 }
 
 /// One open transaction; its methods (spread over the files of this module) run the SQL.
+///
+/// It carries the instant of the verb it serves, read from the engine's clock once: every
+/// timestamp the transaction writes is that instant, and "today" is its date in the seller's
+/// time zone. The store itself never reads a clock.
 pub struct Tx<'c> {
     conn: &'c rusqlite::Transaction<'c>,
+    now: DateTime<Utc>,
+    stamp: String,
+    today: OnceCell<NaiveDate>,
 }
 
 impl Store {
-    /// Open (creating if needed) and migrate the database at `path`. A file that is not an
+    /// Open (creating and migrating if needed) the database at `path`. A file that is not an
     /// invoicer database, or one written by a newer version, is refused and left untouched.
-    pub fn open(path: &Path) -> Result<Store> {
-        open::prepare(path)?;
+    /// `now` dates what opening writes (the start of the hash chain of an upgraded file).
+    pub fn open(path: &Path, now: DateTime<Utc>) -> Result<Store> {
+        open::prepare(path, now)?;
         let manager = SqliteConnectionManager::file(path).with_init(|conn| {
             conn.busy_timeout(BUSY_TIMEOUT)?;
             conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")
         });
+        Self::pooled(path, manager, false)
+    }
+
+    /// Open the database at `path` for reading only: SQLite opens the file read-only (it may
+    /// sit on a read-only mount), nothing is migrated, and every write is refused. A file whose
+    /// schema is older or newer than this build's is refused with what to do.
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        open::check_read_only(path)?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let manager = SqliteConnectionManager::file(path)
+            .with_flags(flags)
+            .with_init(|conn| conn.busy_timeout(BUSY_TIMEOUT));
+        Self::pooled(path, manager, true)
+    }
+
+    fn pooled(path: &Path, manager: SqliteConnectionManager, read_only: bool) -> Result<Store> {
         let pool = Pool::builder()
             .max_size(16)
             .min_idle(Some(0))
@@ -65,13 +94,18 @@ impl Store {
         Ok(Store {
             pool,
             path: path.to_path_buf(),
-            read_only: false,
+            read_only,
         })
     }
 
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether every write is refused.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     fn connection(&self) -> Result<PooledConnection<SqliteConnectionManager>> {
@@ -91,34 +125,59 @@ impl Store {
         }
     }
 
-    /// Run `f` in one `BEGIN IMMEDIATE` transaction; commit if it returns `Ok`, roll back otherwise.
-    /// A read-only store refuses before opening the transaction.
-    pub fn write<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+    /// Run `f` in one `BEGIN IMMEDIATE` transaction at the instant `now`; commit if it returns
+    /// `Ok`, roll back otherwise. A read-only store refuses before opening the transaction.
+    pub fn write<T>(&self, now: DateTime<Utc>, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
         if self.read_only {
             return Err(Error::read_only(
                 "this server is read-only: reads and renders work, changes are refused",
             ));
         }
-        self.transaction(TransactionBehavior::Immediate, f)
+        self.transaction(TransactionBehavior::Immediate, now, f)
     }
 
-    /// Run `f` in a read transaction (one consistent snapshot).
-    pub fn read<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
-        self.transaction(TransactionBehavior::Deferred, f)
+    /// Run `f` in a read transaction (one consistent snapshot) at the instant `now`.
+    pub fn read<T>(&self, now: DateTime<Utc>, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+        self.transaction(TransactionBehavior::Deferred, now, f)
     }
 
     fn transaction<T>(
         &self,
         behavior: TransactionBehavior,
+        now: DateTime<Utc>,
         f: impl FnOnce(&Tx<'_>) -> Result<T>,
     ) -> Result<T> {
         let mut conn = self.connection()?;
         let tx = conn
             .transaction_with_behavior(behavior)
             .map_err(sql_error)?;
-        let value = f(&Tx { conn: &tx })?;
+        let value = f(&Tx {
+            conn: &tx,
+            now,
+            stamp: stamp(now),
+            today: OnceCell::new(),
+        })?;
         tx.commit().map_err(sql_error)?;
         Ok(value)
+    }
+}
+
+impl Tx<'_> {
+    /// The instant as stored in timestamp columns.
+    fn stamp(&self) -> &str {
+        &self.stamp
+    }
+
+    /// Today for the seller: the verb's instant in the seller profile's time zone (UTC when
+    /// no profile is set). Worked out once per transaction.
+    pub fn today(&self) -> Result<NaiveDate> {
+        if let Some(today) = self.today.get() {
+            return Ok(*today);
+        }
+        let zone = self
+            .seller_profile()?
+            .map_or_else(crate::domain::dates::Zone::utc, |p| p.zone());
+        Ok(*self.today.get_or_init(|| zone.date_at(self.now)))
     }
 }
 
@@ -154,37 +213,7 @@ pub(crate) fn sql_error(err: rusqlite::Error) -> Error {
     Error::storage(format!("database error: {err}"))
 }
 
-/// Current time as stored: RFC 3339 UTC with milliseconds.
-pub(crate) fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-/// Parse a stored timestamp.
-pub(crate) fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>> {
-    chrono::DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&chrono::Utc))
-        .map_err(|e| Error::storage(format!("corrupt timestamp '{text}' in the database: {e}")))
-}
-
-/// Parse a stored date.
-pub(crate) fn parse_date(text: &str) -> Result<chrono::NaiveDate> {
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|e| Error::storage(format!("corrupt date '{text}' in the database: {e}")))
-}
-
-/// Parse a stored decimal.
-pub(crate) fn parse_decimal(text: &str) -> Result<rust_decimal::Decimal> {
-    text.parse()
-        .map_err(|e| Error::storage(format!("corrupt amount '{text}' in the database: {e}")))
-}
-
-/// Parse stored JSON.
-pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
-    serde_json::from_str(text)
-        .map_err(|e| Error::storage(format!("corrupt JSON in the database: {e}")))
-}
-
-/// Serialize for storage.
-pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| Error::internal(format!("cannot serialize: {e}")))
+/// A timestamp as stored: RFC 3339 UTC with milliseconds.
+fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }

@@ -1,11 +1,14 @@
-//! Opening a database file: refuse foreign or newer files, switch on WAL and apply the embedded
-//! refinery migrations from `migrations/`.
+//! Opening a database file: refuse foreign or newer files before anything is written (not
+//! even the journal mode), switch on WAL, apply the embedded refinery migrations from
+//! `migrations/`, and start the hash chain of a file upgraded from before schema v4. Read-only
+//! opening never writes: it checks the file and refuses a schema other than this build's.
 
 use std::path::Path;
 use std::thread::sleep;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 use super::{BUSY_TIMEOUT, sql_error};
 use crate::error::{Error, Result};
@@ -18,24 +21,40 @@ mod embedded {
 const APPLICATION_ID: i32 = 0x494E_5643;
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i32 = 3;
+pub const SCHEMA_VERSION: i32 = 4;
 
 impl super::Tx<'_> {
     /// The schema version of the open database (its newest applied migration).
     pub fn schema_version(&self) -> Result<i32> {
-        self.conn
-            .query_row(
-                "SELECT max(version) FROM refinery_schema_history",
-                [],
-                |row| row.get::<_, Option<i32>>(0),
-            )
-            .map_err(sql_error)
-            .map(|version| version.unwrap_or(0))
+        schema_version(self.conn)
     }
 }
 
-/// Check the file, enable WAL and bring the schema up to date.
-pub(super) fn prepare(path: &Path) -> Result<()> {
+/// The newest applied migration, 0 for a file without any.
+fn schema_version(conn: &Connection) -> Result<i32> {
+    let has_history: bool = conn
+        .query_row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refinery_schema_history'",
+            [],
+            |_| Ok(true),
+        )
+        .optional()
+        .map_err(sql_error)?
+        .unwrap_or(false);
+    if !has_history {
+        return Ok(0);
+    }
+    conn.query_row(
+        "SELECT max(version) AS version FROM refinery_schema_history",
+        [],
+        |row| row.get::<_, Option<i32>>("version"),
+    )
+    .map_err(sql_error)
+    .map(|version| version.unwrap_or(0))
+}
+
+/// Check the file, enable WAL, bring the schema up to date and start the hash chain.
+pub(super) fn prepare(path: &Path, now: DateTime<Utc>) -> Result<()> {
     if let Some(parent) = path.parent()
         && !parent.as_os_str().is_empty()
         && !parent.is_dir()
@@ -46,22 +65,85 @@ pub(super) fn prepare(path: &Path) -> Result<()> {
             parent.display()
         )));
     }
+    // A file that is there is looked at read-only first: nothing is written to a file that is
+    // not ours or is newer than this build, not even the journal mode.
+    if path.metadata().is_ok_and(|m| m.len() > 0) {
+        let conn = inspect(path)?;
+        claim(&conn, path, false)?;
+        refuse_newer(&conn, path)?;
+    }
     let mut conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
     )
-    .map_err(|e| Error::storage(format!("cannot open {}: {e}", path.display())))?;
+    .map_err(|e| cannot_open(path, &e))?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
-    claim(&conn, path)?;
+    claim(&conn, path, true)?;
     conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
-        .map_err(sql_error)?;
+        .map_err(|e| cannot_write(path, e))?;
     refuse_newer(&conn, path)?;
-    migrate(&mut conn, path)
+    migrate(&mut conn, path)?;
+    start_chain(&mut conn, now)
+}
+
+/// Check a file for read-only use: it must exist, be ours, and have this build's schema.
+pub(super) fn check_read_only(path: &Path) -> Result<()> {
+    if !path.is_file() {
+        return Err(Error::storage(format!(
+            "{} does not exist; read-only mode never creates a database",
+            path.display()
+        )));
+    }
+    let conn = inspect(path)?;
+    claim(&conn, path, false)?;
+    refuse_newer(&conn, path)?;
+    let version = schema_version(&conn)?;
+    if version < SCHEMA_VERSION {
+        return Err(Error::storage(format!(
+            "{} has schema version {version}, older than this build's {SCHEMA_VERSION}; read-only mode never upgrades a file: upgrade it once with `invoicer --db {} check --repair` (the release that wrote it can no longer open it then), or serve it with that release",
+            path.display(),
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// A read-only connection for looking at a file before anything is written to it.
+fn inspect(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| cannot_open(path, &e))?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
+    Ok(conn)
+}
+
+fn cannot_open(path: &Path, error: &rusqlite::Error) -> Error {
+    let hint = match error.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::PermissionDenied) => {
+            " (permission denied? the file and its directory must be readable, and writable unless read-only, by the user invoicer runs as)"
+        }
+        _ => "",
+    };
+    Error::storage(format!("cannot open {}: {error}{hint}", path.display()))
+}
+
+fn cannot_write(path: &Path, error: rusqlite::Error) -> Error {
+    match error.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen) => {
+            Error::storage(format!(
+                "cannot write {}: {error} (permission denied: the file and its directory must be writable by the user invoicer runs as; use --read-only to serve a file you may not write)",
+                path.display()
+            ))
+        }
+        _ => sql_error(error),
+    }
 }
 
 /// Make sure the file is ours: an empty file or database is claimed, one of ours passes,
 /// anything else is refused without being touched.
-fn claim(conn: &Connection, path: &Path) -> Result<()> {
+fn claim(conn: &Connection, path: &Path, write: bool) -> Result<()> {
     let not_ours = |why: String| {
         Error::storage(format!(
             "{} is not an invoicer database ({why}); refusing to touch it",
@@ -69,7 +151,7 @@ fn claim(conn: &Connection, path: &Path) -> Result<()> {
         ))
     };
     let application_id: i32 = conn
-        .query_row("PRAGMA application_id", [], |row| row.get(0))
+        .query_row("PRAGMA application_id", [], |row| row.get("application_id"))
         .map_err(|e| match e.sqlite_error_code() {
             Some(rusqlite::ErrorCode::NotADatabase) => not_ours("not a SQLite file".into()),
             _ => sql_error(e),
@@ -83,40 +165,26 @@ fn claim(conn: &Connection, path: &Path) -> Result<()> {
         )));
     }
     let objects: i64 = conn
-        .query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get(0))
+        .query_row("SELECT count(*) AS n FROM sqlite_master", [], |row| {
+            row.get("n")
+        })
         .map_err(sql_error)?;
     if objects > 0 {
         return Err(not_ours(format!(
             "it already holds {objects} tables or indexes of another application"
         )));
     }
+    if !write {
+        return Ok(());
+    }
     conn.execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID}"))
-        .map_err(sql_error)
+        .map_err(|e| cannot_write(path, e))
 }
 
 /// Refuse a database whose schema is newer than this build: never run old code on new data.
 fn refuse_newer(conn: &Connection, path: &Path) -> Result<()> {
-    let has_history: bool = conn
-        .query_row(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refinery_schema_history'",
-            [],
-            |_| Ok(true),
-        )
-        .optional()
-        .map_err(sql_error)?
-        .unwrap_or(false);
-    if !has_history {
-        return Ok(());
-    }
-    let newest: Option<i32> = conn
-        .query_row(
-            "SELECT max(version) FROM refinery_schema_history",
-            [],
-            |row| row.get(0),
-        )
-        .map_err(sql_error)?;
-    match newest {
-        Some(version) if version > SCHEMA_VERSION => Err(Error::storage(format!(
+    match schema_version(conn)? {
+        version if version > SCHEMA_VERSION => Err(Error::storage(format!(
             "{} was written by a newer invoicer (schema version {version}, this build knows up to {SCHEMA_VERSION}); upgrade invoicer to open it",
             path.display()
         ))),
@@ -143,6 +211,44 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
             }
         }
     }
+}
+
+/// Link the rows of a file upgraded from before schema v4 into the hash chain, in one
+/// transaction (nothing to do once done, or for a new file).
+fn start_chain(conn: &mut Connection, now: DateTime<Utc>) -> Result<()> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(sql_error)?;
+    super::Tx {
+        conn: &tx,
+        now,
+        stamp: super::stamp(now),
+        today: std::cell::OnceCell::new(),
+    }
+    .start_chain()?;
+    tx.commit().map_err(sql_error)
+}
+
+/// The triggers a database of this build has, with their SQL, as the embedded migrations
+/// make them on an empty database.
+pub fn expected_triggers() -> Result<Vec<(String, String)>> {
+    let mut conn = Connection::open_in_memory().map_err(sql_error)?;
+    embedded::migrations::runner()
+        .set_grouped(true)
+        .run(&mut conn)
+        .map_err(|e| Error::internal(format!("the embedded migrations fail: {e}")))?;
+    triggers(&conn)
+}
+
+/// Name and SQL of every trigger in `conn`'s database, by name.
+pub(super) fn triggers(conn: &Connection) -> Result<Vec<(String, String)>> {
+    let mut stmt = conn
+        .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+        .map_err(sql_error)?;
+    let rows = stmt
+        .query_map([], |row| Ok((row.get("name")?, row.get("sql")?)))
+        .map_err(sql_error)?;
+    rows.map(|r| r.map_err(sql_error)).collect()
 }
 
 #[cfg(test)]

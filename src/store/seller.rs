@@ -2,19 +2,22 @@
 
 use rusqlite::OptionalExtension;
 
-use super::{Tx, now, parse_json, sql_error, to_json};
+use super::columns::Json;
+use super::{Tx, sql_error};
 use crate::domain::party::SellerProfile;
 use crate::error::Result;
 
 impl Tx<'_> {
     /// The stored seller profile, if one was set.
     pub fn seller_profile(&self) -> Result<Option<SellerProfile>> {
-        let data: Option<String> = self
-            .conn
+        self.conn
             .prepare_cached("SELECT data FROM seller_profile WHERE id = 1")
-            .and_then(|mut stmt| stmt.query_row([], |row| row.get(0)).optional())
-            .map_err(sql_error)?;
-        data.as_deref().map(parse_json).transpose()
+            .and_then(|mut stmt| {
+                stmt.query_row([], |row| row.get::<_, Json<SellerProfile>>("data"))
+                    .optional()
+            })
+            .map_err(sql_error)
+            .map(|profile| profile.map(|p| p.0))
     }
 
     /// Store (replace) the seller profile.
@@ -23,7 +26,7 @@ impl Tx<'_> {
             .execute(
                 "INSERT INTO seller_profile (id, data, updated_at) VALUES (1, ?1, ?2)
                  ON CONFLICT (id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
-                (to_json(profile)?, now()),
+                (Json(profile), self.stamp()),
             )
             .map_err(sql_error)?;
         Ok(())

@@ -3,80 +3,45 @@
 
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, Row};
-use serde::Serialize;
 
-use super::{Tx, now, parse_date, sql_error};
+use super::{Tx, sql_error};
 use crate::domain::document::DocumentKind;
-use crate::domain::numbering::{NumberFormat, ResetPolicy};
+use crate::domain::numbering::{NumberFormat, ResetPolicy, Series};
 use crate::error::{Error, Result};
 
-/// A stored number series.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-pub struct Series {
-    /// Series name, e.g. `invoices`.
-    pub name: String,
-    /// Which documents it numbers.
-    pub kind: DocumentKind,
-    /// Number format, e.g. `{YYYY}-{counter:04}`.
-    pub format: String,
-    /// When the counter restarts.
-    pub reset: ResetPolicy,
-    /// Issue date of the last number given; later ones may not be earlier.
-    pub last_issue_date: Option<NaiveDate>,
-}
-
-fn series_from_row(
-    row: &Row<'_>,
-) -> rusqlite::Result<(String, String, String, String, Option<String>)> {
-    Ok((
-        row.get(0)?,
-        row.get(1)?,
-        row.get(2)?,
-        row.get(3)?,
-        row.get(4)?,
-    ))
-}
-
-fn build(fields: (String, String, String, String, Option<String>)) -> Result<Series> {
-    let (name, kind, format, reset, last) = fields;
+fn series(row: &Row<'_>) -> rusqlite::Result<Series> {
     Ok(Series {
-        name,
-        kind: DocumentKind::parse(&kind)?,
-        format,
-        reset: ResetPolicy::parse(&reset)?,
-        last_issue_date: last.as_deref().map(parse_date).transpose()?,
+        name: row.get("name")?,
+        kind: row.get("kind")?,
+        format: row.get("format")?,
+        reset: row.get("reset")?,
+        last_issue_date: row.get("last_issue_date")?,
     })
 }
 
 impl Tx<'_> {
     /// One series by name.
     pub fn series(&self, name: &str) -> Result<Series> {
-        let fields = self
-            .conn
-            .prepare_cached(
-                "SELECT name, kind, format, reset, last_issue_date FROM series WHERE name = ?1",
-            )
-            .and_then(|mut stmt| stmt.query_row([name], series_from_row).optional())
+        self.conn
+            .prepare_cached("SELECT * FROM series WHERE name = ?1")
+            .and_then(|mut stmt| stmt.query_row([name], series).optional())
             .map_err(sql_error)?
             .ok_or_else(|| {
                 Error::validation(
                     "series",
                     format!("no number series named '{name}' (see `invoicer series list`)"),
                 )
-            })?;
-        build(fields)
+            })
     }
 
     /// Every series, by name.
     pub fn all_series(&self) -> Result<Vec<Series>> {
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT name, kind, format, reset, last_issue_date FROM series ORDER BY name",
-            )
+            .prepare_cached("SELECT * FROM series ORDER BY name")
             .map_err(sql_error)?;
-        let rows = stmt.query_map([], series_from_row).map_err(sql_error)?;
-        rows.map(|r| r.map_err(sql_error).and_then(build)).collect()
+        let rows = stmt.query_map([], series).map_err(sql_error)?;
+        rows.map(|r| r.map_err(sql_error)).collect()
     }
 
     /// Create a series or change its format and reset policy (its kind is fixed once created).
@@ -87,14 +52,13 @@ impl Tx<'_> {
         format: &str,
         reset: ResetPolicy,
     ) -> Result<()> {
-        let at = now();
         self.conn
             .execute(
                 "INSERT INTO series (name, kind, format, reset, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?5)
                  ON CONFLICT (name) DO UPDATE SET format = excluded.format,
                      reset = excluded.reset, updated_at = excluded.updated_at",
-                (name, kind.as_str(), format, reset.as_str(), at),
+                (name, kind, format, reset, self.stamp()),
             )
             .map_err(sql_error)?;
         Ok(())
@@ -109,7 +73,7 @@ impl Tx<'_> {
             )
             .and_then(|mut stmt| {
                 stmt.query_row((&series.name, series.reset.period(issue_date)), |row| {
-                    row.get(0)
+                    row.get("last_counter")
                 })
                 .optional()
             })
@@ -151,7 +115,7 @@ impl Tx<'_> {
             .map_err(sql_error)?;
         self.conn
             .prepare_cached("UPDATE series SET last_issue_date = ?2 WHERE name = ?1")
-            .and_then(|mut stmt| stmt.execute((&series.name, issue_date.to_string())))
+            .and_then(|mut stmt| stmt.execute((&series.name, issue_date)))
             .map_err(sql_error)?;
         Ok(number)
     }

@@ -89,7 +89,8 @@ def connect(args: argparse.Namespace, transport: str, token: str | None = None) 
     if transport == "stdio":
         params = StdioServerParameters(
             command=args.bin, args=["--db", args.db, "serve", "--stdio"],
-            env={"PATH": os.environ.get("PATH", ""), "INVOICER_LOG": "warn"},
+            env={"PATH": os.environ.get("PATH", ""), "INVOICER_LOG": "warn",
+                 "INVOICER_NOW": os.environ.get("INVOICER_NOW", "")},
         )
         return Client(params, mode="legacy")
     if transport == "sse":

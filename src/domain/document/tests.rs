@@ -4,10 +4,15 @@ use super::*;
 use crate::error::{ErrorCode, from_json_value};
 use serde_json::json;
 
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 21).unwrap()
+}
+
 fn parse(value: serde_json::Value) -> Result<DocumentContent> {
     let input: NewInvoice = from_json_value(value)?;
     input.validate(Defaults {
         series: "invoices",
+        today: today(),
         ..Defaults::default()
     })
 }
@@ -27,7 +32,7 @@ fn field_of(value: serde_json::Value) -> (ErrorCode, String) {
 #[test]
 fn minimal_draft_gets_defaults_and_totals() {
     let content = parse(minimal()).unwrap();
-    assert_eq!(content.currency, "EUR");
+    assert_eq!(content.currency.code(), "EUR");
     assert_eq!(content.series, "invoices");
     assert_eq!(content.lines[0].unit_code, "C62");
     assert_eq!(content.lines[0].net_amount.to_string(), "200.00");
@@ -276,7 +281,72 @@ fn input_round_trips_through_to_input() {
     let content = parse(minimal()).unwrap();
     let again = content.to_input().validate(Defaults {
         series: "other",
+        today: today(),
         ..Defaults::default()
     });
     assert_eq!(again.unwrap(), content);
+}
+
+#[test]
+fn dates_are_checked_where_they_enter() {
+    let cases = [
+        ("issue_date", json!("2099-12-31"), "issue_date"),
+        ("issue_date", json!("2025-11-20"), "issue_date"),
+        ("supply_date", json!("1899-12-31"), "supply_date"),
+        ("due_date", json!("2201-01-01"), "due_date"),
+    ];
+    for (key, value, field) in cases {
+        let mut v = minimal();
+        v[key] = value.clone();
+        let err = parse(v).expect_err(&format!("{key} = {value}"));
+        assert_eq!(err.field.as_deref(), Some(field), "{key} = {value}");
+        assert!(
+            err.message.contains(" and "),
+            "says the range: {}",
+            err.message
+        );
+    }
+    let mut v = minimal();
+    v["lines"][0]["service_date"] = json!("3000-01-01");
+    assert_eq!(field_of(v).1, "lines[0].service_date");
+    let mut v = minimal();
+    v["service_period"] = json!({"start": "1800-01-01", "end": "2026-01-01"});
+    assert_eq!(field_of(v).1, "service_period.start");
+    let mut v = minimal();
+    v["issue_date"] = json!("2026-12-21");
+    assert!(parse(v).is_ok(), "30 days ahead is allowed");
+}
+
+#[test]
+fn characters_xml_forbids_are_refused_in_every_text() {
+    for (path, set) in [
+        (
+            "buyer.name",
+            &(|v: &mut serde_json::Value| v["buyer"]["name"] = json!("A\u{FFFE}B"))
+                as &dyn Fn(&mut serde_json::Value),
+        ),
+        ("notes", &|v: &mut serde_json::Value| {
+            v["notes"] = json!("x\u{FFFF}")
+        }),
+        ("lines[0].description", &|v: &mut serde_json::Value| {
+            v["lines"][0]["description"] = json!("\u{1}")
+        }),
+        ("payment_terms", &|v: &mut serde_json::Value| {
+            v["payment_terms"] = json!("\u{FFFF}")
+        }),
+    ] {
+        let mut v = minimal();
+        set(&mut v);
+        assert_eq!(field_of(v), (ErrorCode::ValidationError, path.to_string()));
+    }
+}
+
+#[test]
+fn a_document_holds_at_most_200000_characters_of_text() {
+    let mut v = minimal();
+    let line = json!({"description": "x".repeat(2000), "quantity": "1", "unit_price": "1", "vat_rate": "19"});
+    v["lines"] = json!(vec![line; 101]);
+    let err = parse(v).unwrap_err();
+    assert_eq!(err.field.as_deref(), Some("lines"));
+    assert!(err.message.contains("at most 200000"), "{}", err.message);
 }

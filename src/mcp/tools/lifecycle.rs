@@ -10,10 +10,11 @@ use super::{ById, ByIdWithReason, DocumentArg, Effect, ToolSpec, describe};
 use crate::domain::credit_note::{CreditLine, NewCreditNote};
 use crate::domain::document::Document;
 use crate::domain::payment::NewPayment;
+use crate::engine::Finalized;
 
 pub(super) fn tools() -> Vec<ToolSpec> {
     vec![
-        ToolSpec::new::<ById, Document>(
+        ToolSpec::new::<ById, Finalized>(
             "finalize_invoice",
             "Finalize invoice",
             "Issue a draft: assign the next gapless number of its series, fix the issue and due \
@@ -23,9 +24,12 @@ pub(super) fn tools() -> Vec<ToolSpec> {
             Effect::Writes,
             |cx, input| {
                 let id = input.id.id(cx.engine)?;
-                let document = cx.engine.finalize_invoice(id)?;
-                let summary = format!("Finalized {}", describe(&document));
-                Ok((document, summary))
+                let finalized = cx.engine.finalize_invoice(id)?;
+                let mut summary = format!("Finalized {}", describe(&finalized.document));
+                for problem in &finalized.archive.problems {
+                    summary.push_str(&format!(". Note: {problem}"));
+                }
+                Ok((finalized, summary))
             },
         ),
         ToolSpec::new::<PaymentArgs, Document>(

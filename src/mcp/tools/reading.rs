@@ -6,10 +6,10 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{ById, Effect, Reply, ToolSpec, describe};
+use crate::domain::audit::Event;
 use crate::domain::document::Document;
 use crate::domain::listing::{ListFilter, Page};
 use crate::einvoice::Target;
-use crate::store::Event;
 
 /// MIME type of the PDFs.
 pub const PDF_MIME: &str = "application/pdf";
