@@ -567,3 +567,98 @@ fn list_filters_and_pages() {
         .unwrap_err();
     assert_eq!(err.field.as_deref(), Some("limit"));
 }
+
+/// A template that fails, as a user's broken template would.
+fn broken_template(db: &TestDb) -> std::path::PathBuf {
+    let dir = db.dir.path().join("broken-template");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("invoice.typ"),
+        "#let d = json(\"/invoice.json\")\n#d.no_such_field\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn finalize_never_fails_after_the_number_is_committed() {
+    let db = TestDb::new();
+    db.engine();
+    let file = db.dir.path().join("draft.json");
+    std::fs::write(&file, draft_json("100.00").to_string()).unwrap();
+    let created =
+        crate::util::json_out(&db.cli(&["invoice", "create", "--file", file.to_str().unwrap()]));
+    let id = created["id"].to_string();
+    let templates = broken_template(&db);
+    let templates = templates.to_str().unwrap();
+
+    // The PDF cannot be made: the finalization still succeeds, and says so.
+    let run = db.cli(&["--template-dir", templates, "invoice", "finalize", &id]);
+    let finalized = crate::util::json_out(&run);
+    assert_eq!(finalized["number"], "2026-0001");
+    assert_eq!(finalized["status"], "open");
+    assert_eq!(finalized["archive"]["pdf"], "missing");
+    let problem = finalized["archive"]["problems"][0].as_str().unwrap();
+    assert!(
+        problem.contains("/invoice.typ:2:") && problem.contains("check --repair"),
+        "{problem}"
+    );
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("warning: 2026-0001"), "{stderr}");
+
+    // A retry learns that it is finalized, with its number.
+    let again = db.cli(&["invoice", "finalize", &id]);
+    assert_eq!(again.status.code(), Some(5));
+    let shown = crate::util::json_out(&db.cli(&["invoice", "show", &id]));
+    assert_eq!(shown["number"], "2026-0001");
+
+    // `check` lists the missing archive; `check --repair` makes it with the template at hand.
+    let checked = crate::util::json_out(&db.cli(&["check"]));
+    assert_eq!(checked["archives_missing"][0]["number"], "2026-0001");
+    assert_eq!(
+        checked["ok"], true,
+        "a missing archive is work to do, not damage"
+    );
+    let failing_repair = db.cli(&["--template-dir", templates, "check", "--repair"]);
+    assert_eq!(
+        failing_repair.status.code(),
+        Some(9),
+        "the template still fails"
+    );
+    let repaired = crate::util::json_out(&db.cli(&["check", "--repair"]));
+    assert_eq!(
+        repaired["repaired"],
+        json!(["archived the PDF of 2026-0001"])
+    );
+    assert_eq!(repaired["archives_missing"], json!([]));
+    assert_eq!(repaired["ok"], true);
+
+    // The next render returns the archive now, byte for byte.
+    let engine = db.engine();
+    let archived = engine.render_invoice_pdf(&DocumentKey::Id(1)).unwrap();
+    let again = engine.render_invoice_pdf(&DocumentKey::Id(1)).unwrap();
+    assert_eq!(archived.sha256, again.sha256);
+}
+
+#[test]
+fn a_missing_archive_is_made_on_the_next_render() {
+    let db = TestDb::new();
+    db.engine();
+    let file = db.dir.path().join("draft.json");
+    std::fs::write(&file, draft_json("100.00").to_string()).unwrap();
+    let created =
+        crate::util::json_out(&db.cli(&["invoice", "create", "--file", file.to_str().unwrap()]));
+    let templates = broken_template(&db);
+    let id = created["id"].to_string();
+    crate::util::json_out(&db.cli(&[
+        "--template-dir",
+        templates.to_str().unwrap(),
+        "invoice",
+        "finalize",
+        &id,
+    ]));
+    let out = db.dir.path().join("out.pdf");
+    crate::util::json_out(&db.cli(&["render", &id, "-o", out.to_str().unwrap()]));
+    let checked = crate::util::json_out(&db.cli(&["check"]));
+    assert_eq!(checked["archives_missing"], json!([]), "{checked}");
+}

@@ -6,6 +6,7 @@ mod util;
 mod cli;
 mod concurrency;
 mod crash;
+mod dates;
 mod einvoice;
 mod lifecycle;
 mod mcp;

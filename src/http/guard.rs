@@ -47,14 +47,10 @@ impl Token {
         Token::new(text.lines().next().unwrap_or(""), "token_file")
     }
 
-    /// Whether `offered` is this token, in time independent of where they differ.
+    /// Whether `offered` is this token, in time independent of where they differ (`subtle`).
     fn matches(&self, offered: &str) -> bool {
-        let (a, b) = (self.0.as_bytes(), offered.as_bytes());
-        let mut diff = a.len() ^ b.len();
-        for (i, byte) in a.iter().enumerate() {
-            diff |= usize::from(byte ^ b.get(i).copied().unwrap_or(0));
-        }
-        diff == 0
+        use subtle::ConstantTimeEq;
+        self.0.as_bytes().ct_eq(offered.as_bytes()).into()
     }
 }
 
