@@ -27,7 +27,7 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    fn start(db: &Path, args: &[&str], env: &[(&str, &str)]) -> TestServer {
+    pub fn start(db: &Path, args: &[&str], env: &[(&str, &str)]) -> TestServer {
         let mut command = crate::util::command();
         command
             .arg("--db")

@@ -124,6 +124,17 @@ pub(super) fn run(engine: Engine, args: ServeArgs) -> Result<()> {
 
 async fn serve_stdio(server: InvoiceServer) -> Result<()> {
     tracing::info!("serving MCP on stdin/stdout");
+    let engine = server.engine().clone();
+    match tokio::task::spawn_blocking(move || engine.integrity()).await {
+        Ok(Ok(integrity)) if integrity.ok => {}
+        Ok(Ok(integrity)) => {
+            for problem in &integrity.problems {
+                tracing::error!("integrity check failed: {problem}");
+            }
+        }
+        Ok(Err(e)) => tracing::error!("the integrity check could not run: {e}"),
+        Err(e) => tracing::error!("the integrity check could not run: {e}"),
+    }
     let running = server
         .serve(rmcp::transport::stdio())
         .await

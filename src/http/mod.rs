@@ -28,6 +28,7 @@ use rmcp::transport::streamable_http_server::session::local::LocalSessionManager
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
 
+use crate::engine::Integrity;
 use crate::error::{Error, Result};
 use crate::mcp::InvoiceServer;
 pub use guard::Token;
@@ -136,6 +137,8 @@ struct AppState {
 struct Shared {
     server: InvoiceServer,
     config: HttpConfig,
+    /// What the integrity check at start found (triggers, chain head, quick check).
+    integrity: Integrity,
     sessions: SessionRegistry,
     sse: sse::SseSessions,
     /// Cancelled once in-flight calls have finished at shutdown: ends every session.
@@ -143,7 +146,11 @@ struct Shared {
 }
 
 /// The router over `server`, and the token that closes its sessions.
-fn router(server: InvoiceServer, config: HttpConfig) -> (Router, CancellationToken) {
+fn router(
+    server: InvoiceServer,
+    config: HttpConfig,
+    integrity: Integrity,
+) -> (Router, CancellationToken) {
     let sessions_closed = CancellationToken::new();
     let mut session_manager = LocalSessionManager::default();
     session_manager.session_config.keep_alive = Some(config.session_idle_timeout);
@@ -165,6 +172,7 @@ fn router(server: InvoiceServer, config: HttpConfig) -> (Router, CancellationTok
     let state = AppState {
         shared: Arc::new(Shared {
             server,
+            integrity,
             sessions: SessionRegistry::new(
                 session_manager,
                 config.max_sessions,
@@ -222,7 +230,8 @@ impl BoundServer {
     /// and return once every connection is done.
     pub async fn run(self, shutdown: CancellationToken) -> Result<()> {
         let grace = self.config.shutdown_grace;
-        let (router, sessions_closed) = router(self.server.clone(), self.config);
+        let integrity = startup_integrity(&self.server).await;
+        let (router, sessions_closed) = router(self.server.clone(), self.config, integrity);
         let server = self.server;
         let closer = tokio::spawn({
             let shutdown = shutdown.clone();
@@ -255,6 +264,34 @@ impl BoundServer {
         tracing::info!("stopped");
         result
     }
+}
+
+/// The integrity check at start: the triggers, the newest link of the hash chain and SQLite's
+/// quick check. A failure is logged and reported as `degraded` by `/health`; the server still
+/// serves, so the owner can read and export what is there.
+async fn startup_integrity(server: &InvoiceServer) -> Integrity {
+    let engine = server.engine().clone();
+    let checked = tokio::task::spawn_blocking(move || engine.integrity())
+        .await
+        .unwrap_or_else(|e| Err(Error::internal(e.to_string())));
+    let integrity = checked.unwrap_or_else(|e| Integrity {
+        ok: false,
+        problems: vec![format!("the integrity check could not run: {e}")],
+        chain_links: 0,
+        chain_head: String::new(),
+    });
+    if integrity.ok {
+        tracing::info!(
+            chain_links = integrity.chain_links,
+            chain_head = %integrity.chain_head,
+            "integrity check passed"
+        );
+    } else {
+        for problem in &integrity.problems {
+            tracing::error!("integrity check failed: {problem}");
+        }
+    }
+    integrity
 }
 
 /// Bind the listener for `config` (port 0 picks a free port).

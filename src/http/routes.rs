@@ -1,4 +1,5 @@
-//! Plain HTTP routes beside MCP: `GET /health` (no auth: version, database, open sessions)
+//! Plain HTTP routes beside MCP: `GET /health` (no auth: version, database, integrity, open
+//! sessions)
 //! and `GET /invoices/{file}`, the downloads behind the links of `render_invoice_pdf`
 //! (`{id}.pdf`) and `export_einvoice` (`{id}.facturx.pdf`, `{id}.{format}.xml`).
 
@@ -13,32 +14,51 @@ use crate::einvoice::Target;
 use crate::engine::{DocumentKey, Source};
 use crate::error::{Error, ErrorCode};
 
-/// `GET /health`: 200 when the database answers, 503 otherwise.
+/// `GET /health`: 200 when the database answers and the record passed the integrity check at
+/// start; 503 with `degraded` and the reasons when it did not (or SQLite has since reported a
+/// damaged file), or `error` when the database does not answer.
 pub(super) async fn health(State(state): State<AppState>) -> Response {
     let engine = state.shared.server.engine().clone();
     let database = tokio::task::spawn_blocking(move || engine.check_database())
         .await
         .unwrap_or_else(|e| Err(Error::internal(e.to_string())));
     let (streamable, sse) = state.shared.sessions.counts().await;
+    let mut problems = state.shared.integrity.problems.clone();
+    if crate::store::corruption_seen() {
+        problems.push("SQLite reported a damaged database file since the start".into());
+    }
     let (status, database) = match database {
         Ok(version) => (
-            StatusCode::OK,
+            if problems.is_empty() {
+                "ok"
+            } else {
+                "degraded"
+            },
             json!({ "ok": true, "schema_version": version }),
         ),
-        Err(e) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            json!({ "ok": false, "error": e.to_string() }),
-        ),
+        Err(e) => ("error", json!({ "ok": false, "error": e.to_string() })),
     };
-    let body = json!({
-        "status": if status == StatusCode::OK { "ok" } else { "error" },
+    let mut body = json!({
+        "status": status,
         "version": env!("CARGO_PKG_VERSION"),
         "read_only": state.shared.server.is_read_only(),
         "database": database,
+        "integrity": {
+            "chain_links": state.shared.integrity.chain_links,
+            "chain_head": state.shared.integrity.chain_head,
+        },
         "sessions": { "streamable_http": streamable, "sse": sse },
         "tool_calls_in_flight": state.shared.server.calls_in_flight(),
     });
-    (status, axum::Json(body)).into_response()
+    if !problems.is_empty() {
+        body["problems"] = json!(problems);
+    }
+    let code = if status == "ok" {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (code, axum::Json(body)).into_response()
 }
 
 /// What `/invoices/{file}` names.

@@ -19,6 +19,7 @@ mod series;
 
 use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -181,12 +182,27 @@ impl Tx<'_> {
     }
 }
 
+/// Set once SQLite reported a damaged file to this process: `/health` says so from then on.
+static CORRUPTION_SEEN: AtomicBool = AtomicBool::new(false);
+
+/// Whether SQLite has reported a damaged database file (`SQLITE_CORRUPT`, `SQLITE_NOTADB`) to
+/// any query of this process.
+pub fn corruption_seen() -> bool {
+    CORRUPTION_SEEN.load(Ordering::Relaxed)
+}
+
 /// Translate a SQLite error where it arises: unique violations are conflicts, trigger refusals
-/// keep their message, a busy database says so.
+/// keep their message, a busy database says so, a damaged file is remembered.
 pub(crate) fn sql_error(err: rusqlite::Error) -> Error {
     if let rusqlite::Error::SqliteFailure(failure, message) = &err {
         let message = message.clone().unwrap_or_else(|| failure.to_string());
         match failure.code {
+            SqliteCode::DatabaseCorrupt | SqliteCode::NotADatabase => {
+                CORRUPTION_SEEN.store(true, Ordering::Relaxed);
+                return Error::storage(format!(
+                    "the database file is damaged ({message}); stop writing, restore the newest backup, and run `invoicer check`"
+                ));
+            }
             SqliteCode::ConstraintViolation
                 if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
             {
