@@ -11,5 +11,6 @@ mod einvoice;
 mod lifecycle;
 mod mcp;
 mod ops;
+mod readonly;
 mod render;
 mod tamper;

@@ -75,11 +75,11 @@ impl Store {
     /// sit on a read-only mount), nothing is migrated, and every write is refused. A file whose
     /// schema is older or newer than this build's is refused with what to do.
     pub fn open_read_only(path: &Path) -> Result<Store> {
-        open::check_read_only(path)?;
+        let name = open::check_read_only(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
             | OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let manager = SqliteConnectionManager::file(path)
+        let manager = SqliteConnectionManager::file(name)
             .with_flags(flags)
             .with_init(|conn| conn.busy_timeout(BUSY_TIMEOUT));
         Self::pooled(path, manager, true)
@@ -221,7 +221,9 @@ pub(crate) fn sql_error(err: rusqlite::Error) -> Error {
             }
             SqliteCode::DiskFull => return Error::storage("the disk is full"),
             SqliteCode::ReadOnly => {
-                return Error::storage(format!("the database is read-only: {message}"));
+                return Error::storage(format!(
+                    "the database cannot be written ({message}): the file and its directory must be writable by the user invoicer runs as; `invoicer check` and `serve --read-only` read a file they may not write"
+                ));
             }
             _ => {}
         }

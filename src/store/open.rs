@@ -87,7 +87,8 @@ pub(super) fn prepare(path: &Path, now: DateTime<Utc>) -> Result<()> {
 }
 
 /// Check a file for read-only use: it must exist, be ours, and have this build's schema.
-pub(super) fn check_read_only(path: &Path) -> Result<()> {
+/// Returns what to hand SQLite to open it ([`read_only_name`]).
+pub(super) fn check_read_only(path: &Path) -> Result<String> {
     if !path.is_file() {
         return Err(Error::storage(format!(
             "{} does not exist; read-only mode never creates a database",
@@ -105,18 +106,90 @@ pub(super) fn check_read_only(path: &Path) -> Result<()> {
             path.display()
         )));
     }
-    Ok(())
+    read_only_name(path)
 }
 
 /// A read-only connection for looking at a file before anything is written to it.
 fn inspect(path: &Path) -> Result<Connection> {
+    open_read_only(&read_only_name(path)?, path)
+}
+
+fn open_read_only(name: &str, path: &Path) -> Result<Connection> {
     let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        name,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| cannot_open(path, &e))?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
     Ok(conn)
+}
+
+/// What to hand SQLite to read `path` without writing anything: the path itself, or, for a
+/// WAL database in a directory nobody may write (a read-only mount), an `immutable` URI. A
+/// reader of a WAL database needs its shared-memory file `-shm`; where that cannot be made and
+/// there is no `-wal` file with data, no other process can be writing the file either, so
+/// reading it as immutable is safe.
+pub(super) fn read_only_name(path: &Path) -> Result<String> {
+    let probe = |name: &str| -> rusqlite::Result<()> {
+        let conn = Connection::open_with_flags(
+            name,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.query_row("SELECT count(*) AS n FROM sqlite_master", [], |row| {
+            row.get::<_, i64>("n")
+        })
+        .map(|_| ())
+    };
+    let plain = path.to_string_lossy().to_string();
+    let failed = |e: rusqlite::Error| match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => Error::storage(format!(
+            "{} is not an invoicer database (not a SQLite file); refusing to touch it",
+            path.display()
+        )),
+        _ => cannot_open(path, &e),
+    };
+    match probe(&uri_of(path, false)) {
+        Ok(()) => Ok(plain),
+        Err(e)
+            if matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen)
+            ) && !has_wal_data(path) =>
+        {
+            let immutable = uri_of(path, true);
+            probe(&immutable).map_err(failed)?;
+            Ok(immutable)
+        }
+        Err(e) => Err(failed(e)),
+    }
+}
+
+/// Whether `path` has a write-ahead log holding data not yet in the file.
+fn has_wal_data(path: &Path) -> bool {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    std::fs::metadata(wal).is_ok_and(|m| m.len() > 0)
+}
+
+/// `file:` URI of `path` (`%`, `?` and `#` escaped), read-only, immutable when asked.
+fn uri_of(path: &Path, immutable: bool) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut uri = String::from("file:");
+    for c in absolute.to_string_lossy().chars() {
+        match c {
+            '%' | '?' | '#' => uri.push_str(&format!("%{:02X}", c as u32)),
+            c => uri.push(c),
+        }
+    }
+    uri.push_str("?mode=ro");
+    if immutable {
+        uri.push_str("&immutable=1");
+    }
+    uri
 }
 
 fn cannot_open(path: &Path, error: &rusqlite::Error) -> Error {
