@@ -234,6 +234,14 @@ fn every_document_of_the_spread_is_valid_in_every_format() {
         assert_eq!(entry["fatal"], expected, "{name}: {entry}");
     }
     assert_eq!(files.len(), 36);
+    assert_eq!(
+        python_json(
+            "tests/einvoice/validate.py",
+            &["--archived", db.path.to_str().unwrap()]
+        ),
+        json!({"parsed": 36, "errors": []}),
+        "every archived e-invoice is well-formed XML"
+    );
 
     // What the files say, read back.
     let read = |name: &str| std::fs::read_to_string(db.dir.path().join(name)).unwrap();
@@ -504,4 +512,67 @@ fn finalization_can_archive_the_e_invoice_and_refuses_drafts_that_lack_its_data(
             .expect_err("archived e-invoices are immutable");
         assert!(err.to_string().contains("immutable"), "{err}");
     }
+}
+
+#[test]
+fn a_character_xml_forbids_never_reaches_an_archived_e_invoice() {
+    let db = db_with_seller();
+    let payload = json!({"buyer": buyer("DE", None), "issue_date": "2026-11-21",
+                         "buyer_reference": "04011000-12345-67",
+                         "lines": [line("Beratung", "1", "100.00", "19")]});
+    // Refused at input, naming the field.
+    let mut bad = payload.clone();
+    bad["buyer"]["name"] = json!("Kunde \u{FFFF} GmbH");
+    let out = run_binary(
+        &db.path,
+        &["invoice", "create", "--file", "-"],
+        &bad.to_string(),
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("buyer.name") && stderr.contains("U+FFFF"),
+        "{stderr}"
+    );
+
+    // Stored anyway, as an older release let it in: the writer refuses, nothing is archived.
+    let draft = cli_json(
+        &db.path,
+        &["invoice", "create", "--file", "-"],
+        &payload.to_string(),
+    );
+    let id = draft["id"].as_i64().unwrap();
+    db.raw()
+        .execute(
+            "UPDATE documents SET header = replace(header, 'Kunde GmbH', 'Kunde ' || char(65535) || ' GmbH') WHERE id = ?1",
+            [id],
+        )
+        .unwrap();
+    cli_json(&db.path, &["invoice", "finalize", &id.to_string()], "");
+    let out = run_binary(
+        &db.path,
+        &[
+            "export",
+            &id.to_string(),
+            "--format",
+            "xrechnung-cii",
+            "-o",
+            "-",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("ram:Name") && stderr.contains("U+FFFF"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        python_json(
+            "tests/einvoice/validate.py",
+            &["--archived", db.path.to_str().unwrap()]
+        ),
+        json!({"parsed": 0, "errors": []})
+    );
 }

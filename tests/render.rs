@@ -680,3 +680,157 @@ fn library_renders_in_parallel_threads() {
     });
     assert!(renders.iter().all(|pdf| pdf.starts_with(b"%PDF-")));
 }
+
+/// A word on a page as `pdftotext -bbox` sees it: text and box in points.
+#[derive(Debug, Clone)]
+struct Word {
+    text: String,
+    page: usize,
+    x_min: f64,
+    x_max: f64,
+    y_min: f64,
+    y_max: f64,
+}
+
+/// Every word of every page with its box.
+fn words(path: &Path) -> Vec<Word> {
+    let html = pdftotext(path, &["-bbox"]);
+    let mut page = 0;
+    let mut words = Vec::new();
+    for line in html.lines().map(str::trim) {
+        if line.starts_with("<page ") {
+            page += 1;
+        }
+        let Some(rest) = line.strip_prefix("<word ") else {
+            continue;
+        };
+        let attribute = |name: &str| -> f64 {
+            let start = rest.find(&format!("{name}=\"")).expect(name) + name.len() + 2;
+            rest[start..].split('"').next().unwrap().parse().unwrap()
+        };
+        let text = rest.split('>').nth(1).unwrap().split('<').next().unwrap();
+        words.push(Word {
+            text: text.to_string(),
+            page,
+            x_min: attribute("xMin"),
+            x_max: attribute("xMax"),
+            y_min: attribute("yMin"),
+            y_max: attribute("yMax"),
+        });
+    }
+    words
+}
+
+const MM: f64 = 72.0 / 25.4;
+
+#[test]
+fn long_unbroken_words_break_inside_their_column() {
+    let db = TestDb::new();
+    let hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    let mut seller = crate::util::seller_json();
+    seller["party"]["email"] = json!(format!("{}@example.com", "buchhaltung".repeat(20)));
+    seller["website"] = json!(format!("https://example.com/{}", "x".repeat(150)));
+    seller["legal_info"] = json!(format!("Amtsgericht{}", "Berlin".repeat(60)));
+    seller["payment"]["bank_name"] = json!("Sparkasse".repeat(11));
+    let file = write_json(db.dir.path(), "seller.json", &seller);
+    json_out(&db.cli(&["seller", "set", "--file", file.to_str().unwrap()]));
+    let long_name =
+        "Donaudampfschifffahrtselektrizitaetenhauptbetriebswerkbauunterbeamtengesellschaft"
+            .repeat(2);
+    let draft = json!({
+        "buyer": {"name": long_name, "contact": hash, "address_lines": [hash],
+                  "postcode": "80331", "city": "München", "country_code": "DE"},
+        "issue_date": "2026-11-21",
+        "buyer_reference": "B".repeat(200),
+        "order_reference": format!("PO{hash}{hash}"),
+        "notes": format!("Prüfsumme {hash}{hash}{hash}{hash} und mehr"),
+        "payment_terms": "Z".repeat(300),
+        "payment": {"reference": "R".repeat(140)},
+        "lines": [
+            {"description": format!("Archiv {hash} geprüft"), "quantity": "999999999.9999",
+             "unit_price": "999999.999999", "vat_rate": "19"},
+            {"description": "W".repeat(400), "quantity": "1", "unit_price": "1", "vat_rate": "19"},
+            {"description": "Kurze Zeile", "quantity": "1", "unit_price": "1", "vat_rate": "19"}
+        ]
+    });
+    let file = write_json(db.dir.path(), "draft.json", &draft);
+    let created = json_out(&db.cli(&["invoice", "create", "-f", file.to_str().unwrap()]));
+    let done = json_out(&db.cli(&["invoice", "finalize", &created["id"].to_string()]));
+    let (pdf, _) = render(&db, done["number"].as_str().unwrap(), "long.pdf");
+    let words = words(&pdf);
+    assert!(
+        words.iter().any(|w| w.text.contains("Donaudampf")),
+        "{words:?}"
+    );
+
+    // Nothing crosses the page margins (20 mm left and right on A4).
+    let (left, right) = (20.0 * MM - 0.5, 190.0 * MM + 0.5);
+    for w in &words {
+        assert!(
+            w.x_min >= left && w.x_max <= right,
+            "page {}: '{}' runs from {:.1} to {:.1} mm, outside the margins",
+            w.page,
+            w.text,
+            w.x_min / MM,
+            w.x_max / MM
+        );
+    }
+    // No word overprints another (boxes include the fonts' ascent and descent, so the lines
+    // of a tight paragraph overlap by a sliver; text drawn over text overlaps by far more).
+    for (i, a) in words.iter().enumerate() {
+        for b in &words[i + 1..] {
+            let overlap_x = a.x_max.min(b.x_max) - a.x_min.max(b.x_min);
+            let overlap_y = a.y_max.min(b.y_max) - a.y_min.max(b.y_min);
+            let height = (a.y_max - a.y_min).min(b.y_max - b.y_min);
+            assert!(
+                a.page != b.page || overlap_x <= 0.5 || overlap_y <= 0.3 * height,
+                "page {}: '{}' and '{}' overprint each other",
+                a.page,
+                a.text,
+                b.text
+            );
+        }
+    }
+    // In the line table, each word stays in its column (the template's fixed widths, 8 pt
+    // gutters, from the left margin).
+    let gutter = 8.0 / MM;
+    let fixed = [6.5, 12.2, 13.2, 19.2, 9.2, 21.2];
+    let description = 170.0 - fixed.iter().sum::<f64>() - 6.0 * gutter;
+    let widths = [6.5, description, 12.2, 13.2, 19.2, 9.2, 21.2];
+    let mut columns = Vec::new();
+    let mut x = 20.0;
+    for width in widths {
+        columns.push((x * MM, (x + width) * MM));
+        x += width + gutter;
+    }
+    let header = words
+        .iter()
+        .find(|w| w.text == "Beschreibung")
+        .expect("table header");
+    let totals = words.iter().find(|w| w.text == "Summe").expect("totals");
+    let in_table = words.iter().filter(|w| {
+        (w.page == header.page
+            && w.y_min > header.y_max
+            && (w.page < totals.page || w.y_max < totals.y_min))
+            || (w.page > header.page && w.page < totals.page)
+    });
+    let mut checked = 0;
+    for w in in_table {
+        if w.y_min > 800.0 - 34.0 * MM || w.y_max < 18.0 * MM + 10.0 {
+            continue; // running head and footer
+        }
+        let fits = columns
+            .iter()
+            .any(|(start, end)| w.x_min >= start - 0.5 && w.x_max <= end + 0.5);
+        assert!(
+            fits,
+            "page {}: '{}' ({:.1} to {:.1} mm) crosses a column of the line table",
+            w.page,
+            w.text,
+            w.x_min / MM,
+            w.x_max / MM
+        );
+        checked += 1;
+    }
+    assert!(checked > 10, "table words checked: {checked}");
+}

@@ -1,5 +1,7 @@
 //! A thin XML writer over quick-xml: open an element, write a leaf with text, close. Text and
-//! attribute values are escaped by quick-xml; nothing is concatenated into markup by hand.
+//! attribute values are escaped by quick-xml; nothing is concatenated into markup by hand. A
+//! character XML 1.0 does not allow (U+FFFE, control characters) cannot be escaped, so the
+//! writer refuses it, naming the element: it never produces a file that is not well-formed.
 
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
@@ -29,6 +31,9 @@ impl Xml {
 
     /// `<tag attr="…">`.
     pub fn open(&mut self, tag: &str, attributes: &[(&str, &str)]) -> Result<()> {
+        for (name, value) in attributes {
+            writable(&format!("{tag}@{name}"), value)?;
+        }
         let start = BytesStart::new(tag).with_attributes(attributes.iter().copied());
         self.event(Event::Start(start))
     }
@@ -40,6 +45,7 @@ impl Xml {
 
     /// `<tag attr="…">text</tag>`.
     pub fn leaf_with(&mut self, tag: &str, attributes: &[(&str, &str)], text: &str) -> Result<()> {
+        writable(tag, text)?;
         self.open(tag, attributes)?;
         self.event(Event::Text(BytesText::new(text)))?;
         self.close(tag)
@@ -73,6 +79,20 @@ impl Xml {
     }
 }
 
+/// Refuse text XML 1.0 cannot hold, naming the element.
+fn writable(element: &str, text: &str) -> Result<()> {
+    match text.chars().find(|&c| !crate::domain::text::xml_allows(c)) {
+        None => Ok(()),
+        Some(c) => Err(Error::validation(
+            element,
+            format!(
+                "holds U+{:04X}, which XML 1.0 does not allow; the e-invoice is not written (the document was stored before such characters were refused at input)",
+                c as u32
+            ),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,5 +112,16 @@ mod tests {
             text.contains("<b>&lt;script&gt;&amp;amp;&lt;/script&gt;</b>"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn characters_xml_forbids_are_refused_naming_the_element() {
+        let mut xml = Xml::new().unwrap();
+        let err = xml.leaf("ram:Name", "Kunde\u{FFFF}").unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("ram:Name"));
+        assert!(err.message.contains("U+FFFF"), "{}", err.message);
+        let err = xml.open("a", &[("schemeID", "\u{1}")]).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("a@schemeID"));
+        assert!(xml.leaf("ok", "tab\tand line\nbreaks").is_ok());
     }
 }
