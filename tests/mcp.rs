@@ -68,6 +68,11 @@ impl TestServer {
         TestServer { child, url, log }
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()
     }
@@ -299,11 +304,26 @@ fn a_token_file_and_a_short_token_are_checked_at_start() {
 }
 
 #[test]
-fn a_public_address_without_a_token_warns_loudly() {
+fn a_public_address_without_a_token_is_refused_unless_allowed() {
     let db = TestDb::new();
-    let server = TestServer::start(&db.path, &["--host", "0.0.0.0"], &[]);
+    let out = run_binary(&db.path, &["serve", "--host", "0.0.0.0", "--port", "0"], "");
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        server.log().contains("WITHOUT A TOKEN"),
+        stderr.contains("refusing to listen on 0.0.0.0 without a token")
+            && stderr.contains("INVOICER_TOKEN")
+            && stderr.contains("--allow-unauthenticated"),
+        "{stderr}"
+    );
+    let server = TestServer::start(
+        &db.path,
+        &["--host", "0.0.0.0", "--allow-unauthenticated"],
+        &[],
+    );
+    assert!(
+        server
+            .log()
+            .contains("without a token (--allow-unauthenticated)"),
         "warning missing: {}",
         server.log()
     );

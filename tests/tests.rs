@@ -9,6 +9,7 @@ mod crash;
 mod dates;
 mod einvoice;
 mod lifecycle;
+mod limits;
 mod mcp;
 mod ops;
 mod readonly;

@@ -23,7 +23,12 @@ use super::serve::{ServeArgs, http_config};
 use crate::error::{Error, Result};
 
 /// Keys the file may set at the top level (global flags).
-const GLOBAL_KEYS: &[&str] = &["db", "template_dir", "einvoice_at_finalize"];
+const GLOBAL_KEYS: &[&str] = &[
+    "db",
+    "template_dir",
+    "einvoice_at_finalize",
+    "render_memory_mb",
+];
 /// Keys of the `[serve]` table: the `serve` flags, by their long names with `_`.
 const SERVE_KEYS: &[&str] = &[
     "host",
@@ -41,6 +46,12 @@ const SERVE_KEYS: &[&str] = &[
     "session_idle_secs",
     "read_only",
     "log_format",
+    "allow_unauthenticated",
+    "max_connections",
+    "max_connections_per_ip",
+    "header_timeout_secs",
+    "rate_limit",
+    "rate_limit_burst",
 ];
 
 /// Parse the command line, with the config file's values as defaults. Usage errors exit
@@ -168,6 +179,7 @@ pub(super) fn print(cli: &Cli, args: &ServeArgs) -> Result<()> {
         "db": cli.db,
         "template_dir": cli.template_dir,
         "einvoice_at_finalize": cli.einvoice_at_finalize,
+        "render_memory_mb": cli.render_memory_mb,
         "serve": {
             "host": http.host,
             "port": http.port,
@@ -185,6 +197,12 @@ pub(super) fn print(cli: &Cli, args: &ServeArgs) -> Result<()> {
             "session_idle_secs": http.session_idle_timeout.as_secs(),
             "read_only": args.read_only,
             "log_format": format!("{:?}", args.log_format).to_lowercase(),
+            "allow_unauthenticated": args.allow_unauthenticated,
+            "max_connections": http.connections.max_connections,
+            "max_connections_per_ip": http.connections.max_per_ip,
+            "header_timeout_secs": http.connections.header_read_timeout.as_secs(),
+            "rate_limit": http.rate_limit.per_second,
+            "rate_limit_burst": http.rate_limit.burst,
         }
     });
     super::print_json(&out)

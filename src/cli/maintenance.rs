@@ -28,6 +28,72 @@ pub(super) fn check(engine: &Engine, repair: bool, anchor: Option<&str>) -> Resu
     }
 }
 
+/// The file a running `serve` writes beside its database, naming the address it listens on, so
+/// `invoicer health` (a container's health check) finds the server whatever `--port` it got.
+pub(super) fn run_file(db: &Path) -> std::path::PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push("-serve.json");
+    std::path::PathBuf::from(name)
+}
+
+/// The run file of a server while it runs; removed when dropped (at a clean stop).
+pub(super) struct RunFile(Option<std::path::PathBuf>);
+
+impl RunFile {
+    /// Write `path` for a server listening on `address`. A directory that cannot be written (a
+    /// read-only mount) means no run file: `health` then falls back to `MCP_PORT`.
+    pub(super) fn write(path: std::path::PathBuf, address: std::net::SocketAddr) -> RunFile {
+        let host = if address.ip().is_unspecified() {
+            match address {
+                std::net::SocketAddr::V4(_) => "127.0.0.1".to_string(),
+                std::net::SocketAddr::V6(_) => "[::1]".to_string(),
+            }
+        } else {
+            match address {
+                std::net::SocketAddr::V4(a) => a.ip().to_string(),
+                std::net::SocketAddr::V6(a) => format!("[{}]", a.ip()),
+            }
+        };
+        let content = serde_json::json!({
+            "url": format!("http://{host}:{}/health", address.port()),
+            "pid": std::process::id(),
+        });
+        match std::fs::write(&path, content.to_string()) {
+            Ok(()) => RunFile(Some(path)),
+            Err(e) => {
+                tracing::debug!("no run file at {}: {e}", path.display());
+                RunFile(None)
+            }
+        }
+    }
+}
+
+impl Drop for RunFile {
+    fn drop(&mut self) {
+        if let Some(path) = &self.0 {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Where `health` asks by default: the address in the run file of a server that is still
+/// running, else port `MCP_PORT` (8080) on 127.0.0.1.
+pub(super) fn default_health_url(db: &Path) -> String {
+    let from_run_file = std::fs::read_to_string(run_file(db))
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .filter(|run| {
+            run["pid"]
+                .as_u64()
+                .is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists())
+        })
+        .and_then(|run| run["url"].as_str().map(str::to_string));
+    from_run_file.unwrap_or_else(|| {
+        let port = std::env::var("MCP_PORT").unwrap_or_else(|_| "8080".into());
+        format!("http://127.0.0.1:{port}/health")
+    })
+}
+
 /// `GET {url}` must answer 200. Plain HTTP on a local port: what a container health check
 /// needs, without an HTTP client library.
 pub(super) fn health(url: &str) -> Result<()> {

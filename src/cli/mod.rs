@@ -46,6 +46,10 @@ pub struct Cli {
     /// before they get a number.
     #[arg(long, global = true, env = "INVOICER_EINVOICE_AT_FINALIZE")]
     pub einvoice_at_finalize: Option<String>,
+    /// Memory in MB that PDF renders may hold together, whatever the number of cores; a long
+    /// document waits until enough is free (at least 64).
+    #[arg(long, global = true, env = "INVOICER_RENDER_MEMORY_MB", default_value_t = crate::render::DEFAULT_MEMORY_BUDGET_MB)]
+    pub render_memory_mb: u64,
     /// A TOML file with defaults for these flags and the `[serve]` ones (flags and environment
     /// variables win); see `invoicer config`.
     #[arg(long, global = true, env = "INVOICER_CONFIG")]
@@ -100,7 +104,8 @@ pub enum Command {
     },
     /// Ask a running server's health endpoint; exits 0 when it answers 200 (for HEALTHCHECK).
     Health {
-        /// The health URL; by default port MCP_PORT (8080) on 127.0.0.1.
+        /// The health URL; by default the address the server serving --db listens on (from the
+        /// file it writes beside the database), else port MCP_PORT (8080) on 127.0.0.1.
         #[arg(long)]
         url: Option<String>,
     },
@@ -123,10 +128,9 @@ pub fn run(cli: Cli) -> Result<()> {
     // These need no database (or must not create one).
     match &cli.command {
         Command::Health { url } => {
-            let url = url.clone().unwrap_or_else(|| {
-                let port = std::env::var("MCP_PORT").unwrap_or_else(|_| "8080".into());
-                format!("http://127.0.0.1:{port}/health")
-            });
+            let url = url
+                .clone()
+                .unwrap_or_else(|| maintenance::default_health_url(&cli.db));
             return maintenance::health(&url);
         }
         Command::Config(args) => return config::print(&cli, args),
@@ -138,6 +142,7 @@ pub fn run(cli: Cli) -> Result<()> {
         .map(crate::einvoice::Target::parse_spec)
         .transpose()
         .map_err(|e| e.with_field("einvoice_at_finalize"))?;
+    crate::render::set_memory_budget(cli.render_memory_mb);
     let clock = clock()?;
     let read_only = match &cli.command {
         Command::Check { repair, .. } => !repair,

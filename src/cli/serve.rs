@@ -15,6 +15,8 @@ use crate::error::{Error, Result};
 use crate::http::{self, HttpConfig, Token};
 use crate::mcp::InvoiceServer;
 
+use super::maintenance as health;
+
 /// Options of `invoicer serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -24,7 +26,7 @@ pub struct ServeArgs {
     /// Hide and refuse every tool that changes data; reads and renders work.
     #[arg(long, env = "INVOICER_READ_ONLY", value_parser = clap::builder::BoolishValueParser::new())]
     pub read_only: bool,
-    /// Address to listen on. Anything but loopback needs a token (a warning says so).
+    /// Address to listen on. Anything but loopback needs a token, or --allow-unauthenticated.
     #[arg(long, env = "MCP_HOST", default_value = "127.0.0.1")]
     pub host: String,
     /// Port to listen on; 0 picks a free one (the log says which).
@@ -74,6 +76,28 @@ pub struct ServeArgs {
     /// Seconds a streamable HTTP session may stay idle before it is closed.
     #[arg(long, env = "MCP_SESSION_IDLE_SECS", default_value_t = 1800)]
     pub session_idle_secs: u64,
+    /// Listen on an address other than loopback without a token (a proxy in front of the
+    /// server authenticates every request).
+    #[arg(long, env = "INVOICER_ALLOW_UNAUTHENTICATED", value_parser = clap::builder::BoolishValueParser::new())]
+    pub allow_unauthenticated: bool,
+    /// Most open TCP connections; at the cap, the oldest connection that has not sent a request
+    /// yet is closed to make room.
+    #[arg(long, env = "MCP_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Most open TCP connections from one client IP.
+    #[arg(long, env = "MCP_MAX_CONNECTIONS_PER_IP", default_value_t = 256)]
+    pub max_connections_per_ip: usize,
+    /// Seconds a connection has to send its request head, and the longest a keep-alive
+    /// connection may stay idle (1 to 60).
+    #[arg(long, env = "MCP_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+    /// Requests per second one client (IP address, and bearer token) may make on average;
+    /// 0 turns the limit off.
+    #[arg(long, env = "MCP_RATE_LIMIT", default_value_t = 50)]
+    pub rate_limit: u32,
+    /// Requests one client may make at once beyond the average.
+    #[arg(long, env = "MCP_RATE_LIMIT_BURST", default_value_t = 200)]
+    pub rate_limit_burst: u32,
     /// Log format on stderr.
     #[arg(long, env = "INVOICER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -99,17 +123,28 @@ pub(super) fn run(engine: Engine, args: ServeArgs) -> Result<()> {
     if args.stdio {
         return runtime.block_on(serve_stdio(server));
     }
-    let config = http_config(&args)?;
+    let mut config = http_config(&args)?;
+    fit_file_descriptors(&mut config.connections);
+    if config.token.is_none() && !is_loopback(&config.host) {
+        if !args.allow_unauthenticated {
+            return Err(Error::validation(
+                "token",
+                format!(
+                    "refusing to listen on {} without a token: anyone who can reach the port could read and issue invoices. Set INVOICER_TOKEN or --token-file (e.g. `openssl rand -hex 32`), listen on 127.0.0.1, or pass --allow-unauthenticated when a proxy in front authenticates every request",
+                    config.host
+                ),
+            ));
+        }
+        tracing::warn!(
+            "listening on {} without a token (--allow-unauthenticated): the proxy in front must authenticate every request",
+            config.host
+        );
+    }
+    let run_file = health::run_file(engine_db(&server));
     runtime.block_on(async move {
         let bound = http::bind(server, config.clone()).await?;
         let address = bound.local_addr()?;
-        if config.token.is_none() && !is_loopback(&config.host) {
-            tracing::warn!(
-                "!!! listening on {} WITHOUT A TOKEN: anyone who can reach this port can read and \
-                 issue invoices. Set INVOICER_TOKEN or --token-file. !!!",
-                config.host
-            );
-        }
+        let _run_file = health::RunFile::write(run_file, address);
         tracing::info!(
             read_only = args.read_only,
             "listening on http://{address} (streamable HTTP {}, SSE {}, health /health)",
@@ -147,6 +182,13 @@ async fn serve_stdio(server: InvoiceServer) -> Result<()> {
 }
 
 pub(super) fn http_config(args: &ServeArgs) -> Result<HttpConfig> {
+    let header_timeout = args.header_timeout_secs;
+    if !(1..=60).contains(&header_timeout) {
+        return Err(Error::validation(
+            "header_timeout_secs",
+            format!("must be 1 to 60 seconds, got {header_timeout}"),
+        ));
+    }
     let token = match (&args.token_file, std::env::var("INVOICER_TOKEN")) {
         (Some(path), _) => Some(Token::from_file(path)?),
         (None, Ok(value)) if !value.trim().is_empty() => {
@@ -193,8 +235,49 @@ pub(super) fn http_config(args: &ServeArgs) -> Result<HttpConfig> {
         max_sessions_per_ip: args.max_sessions_per_ip,
         init_timeout: Duration::from_secs(args.init_timeout_secs),
         session_idle_timeout: Duration::from_secs(args.session_idle_secs),
+        connections: http::ConnectionLimits {
+            max_connections: positive("max_connections", args.max_connections)?,
+            max_per_ip: positive("max_connections_per_ip", args.max_connections_per_ip)?,
+            header_read_timeout: Duration::from_secs(header_timeout),
+        },
+        rate_limit: http::RateLimit {
+            per_second: args.rate_limit,
+            burst: args.rate_limit_burst,
+        },
         ..HttpConfig::default()
     })
+}
+
+/// Raise the soft limit of open files to the hard one, and keep the connection cap below it
+/// with room for the database and the listener: at the cap, connections are refused cleanly
+/// instead of failing to accept.
+fn fit_file_descriptors(limits: &mut http::ConnectionLimits) {
+    const RESERVED: u64 = 128;
+    let Ok(files) = rlimit::increase_nofile_limit(u64::MAX) else {
+        return;
+    };
+    let room = files.saturating_sub(RESERVED).max(16);
+    let room = usize::try_from(room).unwrap_or(usize::MAX);
+    if limits.max_connections > room {
+        tracing::warn!(
+            "at most {files} open files are allowed: serving at most {room} connections instead of {}",
+            limits.max_connections
+        );
+        limits.max_connections = room;
+        limits.max_per_ip = limits.max_per_ip.min(room);
+    }
+}
+
+fn positive(field: &str, value: usize) -> Result<usize> {
+    if value == 0 {
+        return Err(Error::validation(field, "must be at least 1"));
+    }
+    Ok(value)
+}
+
+/// The database file a server serves, for the run file beside it.
+fn engine_db(server: &InvoiceServer) -> &std::path::Path {
+    server.engine().database_path()
 }
 
 fn is_loopback(host: &str) -> bool {

@@ -2,6 +2,9 @@
 //! (`/mcp`, rmcp's service) and legacy HTTP+SSE (`/sse` + `/message`, `sse.rs`), plus
 //! `GET /health` and the PDF download route (`routes.rs`).
 //!
+//! - `listener.rs`: the accept loop; caps on open connections (global and per IP) before a
+//!   byte is read, the header-read and keep-alive timeout.
+//! - `ratelimit.rs`: request rate limits per IP and per token, `429` with `Retry-After`.
 //! - `guard.rs`: Host/Origin allow-list (DNS rebinding) and the bearer token, on every route
 //!   but `/health`.
 //! - `sessions.rs`: caps on open sessions, global and per client IP, for both transports.
@@ -13,6 +16,8 @@
 
 mod guard;
 mod jsonrpc;
+mod listener;
+mod ratelimit;
 mod routes;
 mod sessions;
 mod sse;
@@ -23,7 +28,6 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::serve::ListenerExt;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
@@ -32,6 +36,8 @@ use crate::engine::Integrity;
 use crate::error::{Error, Result};
 use crate::mcp::InvoiceServer;
 pub use guard::Token;
+pub use listener::ConnectionLimits;
+pub use ratelimit::RateLimit;
 use sessions::SessionRegistry;
 
 /// How the HTTP server runs; `cli/serve.rs` fills it from flags and environment.
@@ -65,6 +71,15 @@ pub struct HttpConfig {
     pub session_idle_timeout: Duration,
     /// How long shutdown waits for in-flight tool calls.
     pub shutdown_grace: Duration,
+    /// Caps on open connections and the header-read timeout.
+    pub connections: ConnectionLimits,
+    /// How long a request body may pause between two chunks.
+    pub body_read_timeout: Duration,
+    /// Requests per client (IP, and token where there is one).
+    pub rate_limit: RateLimit,
+    /// Bytes of answers a legacy SSE session may have waiting for a client that does not read
+    /// its stream; a client that falls further behind is disconnected.
+    pub sse_outbound_bytes: usize,
 }
 
 impl Default for HttpConfig {
@@ -83,6 +98,17 @@ impl Default for HttpConfig {
             init_timeout: Duration::from_secs(30),
             session_idle_timeout: Duration::from_secs(30 * 60),
             shutdown_grace: Duration::from_secs(30),
+            connections: ConnectionLimits {
+                max_connections: 1024,
+                max_per_ip: 256,
+                header_read_timeout: Duration::from_secs(10),
+            },
+            body_read_timeout: Duration::from_secs(30),
+            rate_limit: RateLimit {
+                per_second: 50,
+                burst: 200,
+            },
+            sse_outbound_bytes: 4 * 1024 * 1024,
         }
     }
 }
@@ -143,14 +169,14 @@ struct Shared {
     sse: sse::SseSessions,
     /// Cancelled once in-flight calls have finished at shutdown: ends every session.
     sessions_closed: CancellationToken,
+    /// The buckets of the rate limits, `None` when they are off.
+    rate_limiter: Option<ratelimit::RateLimiter>,
+    /// The open TCP connections.
+    connections: Arc<listener::Connections>,
 }
 
-/// The router over `server`, and the token that closes its sessions.
-fn router(
-    server: InvoiceServer,
-    config: HttpConfig,
-    integrity: Integrity,
-) -> (Router, CancellationToken) {
+/// The router over `server`, and the state it shares (with the token that closes its sessions).
+fn router(server: InvoiceServer, config: HttpConfig, integrity: Integrity) -> (Router, AppState) {
     let sessions_closed = CancellationToken::new();
     let mut session_manager = LocalSessionManager::default();
     session_manager.session_config.keep_alive = Some(config.session_idle_timeout);
@@ -181,6 +207,8 @@ fn router(
             config: config.clone(),
             sse: sse::SseSessions::default(),
             sessions_closed: sessions_closed.clone(),
+            rate_limiter: ratelimit::RateLimiter::new(config.rate_limit),
+            connections: Arc::new(listener::Connections::default()),
         }),
     };
     let mcp = Router::new()
@@ -201,13 +229,20 @@ fn router(
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guard::check,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ratelimit::limit,
         ));
     let router = Router::new()
         .route("/health", axum::routing::get(routes::health))
         .merge(guarded)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
-        .with_state(state);
-    (router, sessions_closed)
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            config.body_read_timeout,
+        ))
+        .with_state(state.clone());
+    (router, state)
 }
 
 /// A bound server, ready to run.
@@ -230,11 +265,14 @@ impl BoundServer {
     /// and return once every connection is done.
     pub async fn run(self, shutdown: CancellationToken) -> Result<()> {
         let grace = self.config.shutdown_grace;
+        let limits = self.config.connections;
         let integrity = startup_integrity(&self.server).await;
-        let (router, sessions_closed) = router(self.server.clone(), self.config, integrity);
+        let (router, state) = router(self.server.clone(), self.config, integrity);
+        let shared = state.shared.clone();
         let server = self.server;
         let closer = tokio::spawn({
             let shutdown = shutdown.clone();
+            let sessions_closed = shared.sessions_closed.clone();
             async move {
                 shutdown.cancelled().await;
                 if tokio::time::timeout(grace, server.calls_finished())
@@ -248,21 +286,38 @@ impl BoundServer {
                 sessions_closed.cancel();
             }
         });
-        let service = router.into_make_service_with_connect_info::<SocketAddr>();
-        // Answers are small writes (SSE events): without TCP_NODELAY, Nagle's algorithm and
-        // delayed ACKs hold them back ~40 ms.
-        let listener = self.listener.tap_io(|stream| {
-            if let Err(e) = stream.set_nodelay(true) {
-                tracing::debug!("cannot set TCP_NODELAY: {e}");
+        let sweeper = tokio::spawn({
+            let shared = shared.clone();
+            async move {
+                let mut every_minute = tokio::time::interval(Duration::from_secs(60));
+                loop {
+                    every_minute.tick().await;
+                    if let Some(limiter) = &shared.rate_limiter {
+                        limiter.forget_quiet_clients();
+                    }
+                }
             }
         });
-        let result = axum::serve(listener, service)
-            .with_graceful_shutdown(async move { shutdown.cancelled().await })
-            .await
-            .map_err(|e| Error::internal(format!("the HTTP server failed: {e}")));
+        let served = listener::serve(
+            self.listener,
+            router,
+            limits,
+            shared.connections.clone(),
+            shutdown.clone(),
+        );
+        // Connections end once their sessions are closed; one that does not (a download to a
+        // client that stopped reading) is given up on a little after the grace period.
+        tokio::select! {
+            () = served => {}
+            () = async {
+                shutdown.cancelled().await;
+                tokio::time::sleep(grace + Duration::from_secs(5)).await;
+            } => tracing::warn!("shutdown: connections still open after the grace period"),
+        }
         closer.abort();
+        sweeper.abort();
         tracing::info!("stopped");
-        result
+        Ok(())
     }
 }
 
@@ -335,3 +390,6 @@ pub fn cancel_on_signal(token: CancellationToken) {
         token.cancel();
     });
 }
+
+#[cfg(test)]
+mod tests;

@@ -48,6 +48,7 @@ pub(super) async fn health(State(state): State<AppState>) -> Response {
             "chain_head": state.shared.integrity.chain_head,
         },
         "sessions": { "streamable_http": streamable, "sse": sse },
+        "connections": state.shared.connections.count(),
         "tool_calls_in_flight": state.shared.server.calls_in_flight(),
     });
     if !problems.is_empty() {

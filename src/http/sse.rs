@@ -3,12 +3,15 @@
 //! POST messages to (`/message?sessionId=…`), then every server message follows as a `message`
 //! event, with a keep-alive comment every 15 s. Each session is an rmcp service over a
 //! (Sink, Stream) pair of channels. It ends when the client drops the stream, when it has not
-//! initialized within the init timeout, or at shutdown.
+//! initialized within the init timeout, when it falls too far behind reading its stream (the
+//! outbound queue is bounded: a client that does not read is disconnected, never buffered
+//! for), or at shutdown.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::extract::{ConnectInfo, Query, Request, State};
@@ -29,8 +32,10 @@ use super::jsonrpc::read_message;
 use super::sessions::Transport;
 use crate::mcp::InvoiceServer;
 
-/// Messages buffered per session and direction.
-const CHANNEL_CAPACITY: usize = 64;
+/// Messages from a client buffered per session before its POSTs wait.
+const INBOX_CAPACITY: usize = 64;
+/// Most messages waiting for one client; the bytes they hold are bounded separately.
+const OUTBOX_MESSAGES: usize = 1024;
 /// Interval of the keep-alive comments.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
@@ -74,10 +79,19 @@ pub(super) async fn open(
         return refusal.into_response();
     }
     let id = uuid::Uuid::new_v4().simple().to_string();
-    let (inbox, inbox_rx) = mpsc::channel::<ClientJsonRpcMessage>(CHANNEL_CAPACITY);
-    let (outbox, outbox_rx) =
-        futures::channel::mpsc::channel::<ServerJsonRpcMessage>(CHANNEL_CAPACITY);
+    let (inbox, inbox_rx) = mpsc::channel::<ClientJsonRpcMessage>(INBOX_CAPACITY);
+    // The queue is bounded by the bytes waiting in it; the channel only needs room for as
+    // many messages as could fit.
+    let (outbox_tx, outbox_rx) = mpsc::channel::<String>(OUTBOX_MESSAGES);
     let closed = shared.sessions_closed.child_token();
+    let queued = Arc::new(AtomicUsize::new(0));
+    let outbox = Outbox {
+        queue: outbox_tx,
+        queued: queued.clone(),
+        max_bytes: shared.config.sse_outbound_bytes,
+        closed: closed.clone(),
+        peer: peer.ip(),
+    };
     shared.sse.lock().insert(id.clone(), inbox);
     shared
         .sessions
@@ -98,11 +112,9 @@ pub(super) async fn open(
         closed: closed.clone(),
     };
     let first = stream::once(async move { Event::default().event("endpoint").data(endpoint) });
-    let messages = outbox_rx.map(|message| {
-        Event::default()
-            .event("message")
-            .json_data(&message)
-            .unwrap_or_else(|e| Event::default().comment(format!("unserializable message: {e}")))
+    let messages = ReceiverStream::new(outbox_rx).map(move |message| {
+        queued.fetch_sub(message.len(), Ordering::Relaxed);
+        Event::default().event("message").data(message)
     });
     let events = first
         .chain(messages)
@@ -119,7 +131,7 @@ pub(super) async fn open(
 /// Serve one session until it ends; close it if it does not initialize in time.
 async fn run_session(
     server: InvoiceServer,
-    outbox: futures::channel::mpsc::Sender<ServerJsonRpcMessage>,
+    outbox: Outbox,
     inbox: ReceiverStream<ClientJsonRpcMessage>,
     closed: CancellationToken,
     init_timeout: Duration,
@@ -137,6 +149,94 @@ async fn run_session(
         }
     }
     closed.cancel();
+}
+
+/// The outbound side of one session: each message is serialized once and queued for the
+/// event stream. The queue is bounded, and sending never waits: a message that finds it full
+/// means the client has stopped reading, so the session is closed (and logged) instead of the
+/// server holding every later answer in memory.
+struct Outbox {
+    queue: mpsc::Sender<String>,
+    /// Bytes of the messages waiting.
+    queued: Arc<AtomicUsize>,
+    /// Most bytes that may wait; one message larger than that is taken when nothing waits.
+    max_bytes: usize,
+    closed: CancellationToken,
+    peer: std::net::IpAddr,
+}
+
+impl Outbox {
+    fn behind(&self, waiting: usize) -> OutboxError {
+        if !self.closed.is_cancelled() {
+            tracing::warn!(
+                transport = "sse",
+                client = %self.peer,
+                "closing a session whose client stopped reading its event stream: {waiting} bytes of answers are waiting"
+            );
+            self.closed.cancel();
+        }
+        OutboxError::Behind
+    }
+}
+
+/// Why a message could not be queued.
+#[derive(Debug, thiserror::Error)]
+enum OutboxError {
+    #[error("the client stopped reading its event stream; the session is closed")]
+    Behind,
+    #[error("the session has ended")]
+    Ended,
+    #[error("cannot serialize the message: {0}")]
+    Serialize(serde_json::Error),
+}
+
+impl futures::Sink<ServerJsonRpcMessage> for Outbox {
+    type Error = OutboxError;
+
+    fn poll_ready(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn start_send(
+        self: std::pin::Pin<&mut Self>,
+        message: ServerJsonRpcMessage,
+    ) -> Result<(), Self::Error> {
+        let text = serde_json::to_string(&message).map_err(OutboxError::Serialize)?;
+        let waiting = self.queued.load(Ordering::Relaxed);
+        if waiting > 0 && waiting + text.len() > self.max_bytes {
+            return Err(self.behind(waiting));
+        }
+        let length = text.len();
+        self.queued.fetch_add(length, Ordering::Relaxed);
+        match self.queue.try_send(text) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.queued.fetch_sub(length, Ordering::Relaxed);
+                Err(self.behind(waiting))
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                self.queued.fetch_sub(length, Ordering::Relaxed);
+                Err(OutboxError::Ended)
+            }
+        }
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
 }
 
 /// Query of `POST /message`.

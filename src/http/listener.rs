@@ -1,0 +1,277 @@
+//! The accept loop: every TCP connection is counted before a byte of it is read, so idle
+//! sockets cannot use up the server's file descriptors, and each one must send its request
+//! head within the header-read timeout (hyper's, which also closes keep-alive connections that
+//! stay idle that long).
+//!
+//! At most `max_connections` are open, and `max_connections_per_ip` from one address. When a
+//! cap is reached, the oldest connection that has not sent a single request yet (an idle or
+//! slowloris socket) is closed to make room; only when there is none is the new connection
+//! refused with `503` and `Retry-After`. So an attacker holding idle sockets delays nobody,
+//! `/health` included, and clients with requests in flight (or an event stream open) are never
+//! dropped for a newcomer.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::io::AsyncWriteExt;
+use tokio_util::sync::CancellationToken;
+use tower::Service;
+
+/// Caps and timeouts of the accept loop.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    /// Most open connections.
+    pub max_connections: usize,
+    /// Most open connections from one IP address.
+    pub max_per_ip: usize,
+    /// Time a connection has to send a whole request head, and the longest a keep-alive
+    /// connection may stay idle between requests.
+    pub header_read_timeout: Duration,
+}
+
+/// One open connection as the registry sees it.
+struct Open {
+    ip: IpAddr,
+    accepted: Instant,
+    /// Set once the connection has sent a complete request head.
+    spoke: Arc<AtomicBool>,
+    /// Cancelled to close the connection.
+    close: CancellationToken,
+}
+
+/// The open connections, by number.
+#[derive(Default)]
+pub struct Connections {
+    open: Mutex<HashMap<u64, Open>>,
+    next: AtomicU64,
+}
+
+/// Why a connection was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Full {
+    /// `max_connections` are open, all of them busy.
+    Server,
+    /// `max_per_ip` are open from this address, all of them busy.
+    Client,
+}
+
+/// A connection counted in [`Connections`]; dropping it forgets the connection.
+pub struct Admitted {
+    id: u64,
+    connections: Arc<Connections>,
+    /// Set once the connection has sent a request head.
+    pub spoke: Arc<AtomicBool>,
+    /// Cancelled when the connection is evicted.
+    pub close: CancellationToken,
+}
+
+impl Drop for Admitted {
+    fn drop(&mut self) {
+        self.connections.lock().remove(&self.id);
+    }
+}
+
+impl Connections {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Open>> {
+        self.open.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// How many connections are open.
+    pub fn count(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Count a new connection from `ip`, closing the oldest silent one when a cap is reached.
+    pub fn admit(
+        self: &Arc<Self>,
+        ip: IpAddr,
+        limits: &ConnectionLimits,
+    ) -> Result<Admitted, Full> {
+        let mut open = self.lock();
+        let from_ip = open.values().filter(|c| c.ip == ip).count();
+        let full = if from_ip >= limits.max_per_ip {
+            Some(Full::Client)
+        } else if open.len() >= limits.max_connections {
+            Some(Full::Server)
+        } else {
+            None
+        };
+        if let Some(full) = full {
+            let victim = open
+                .iter()
+                .filter(|(_, c)| !c.spoke.load(Ordering::Relaxed))
+                .filter(|(_, c)| full == Full::Server || c.ip == ip)
+                .min_by_key(|(_, c)| c.accepted)
+                .map(|(id, _)| *id);
+            let Some(victim) = victim else {
+                return Err(full);
+            };
+            if let Some(evicted) = open.remove(&victim) {
+                evicted.close.cancel();
+            }
+        }
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let spoke = Arc::new(AtomicBool::new(false));
+        let close = CancellationToken::new();
+        open.insert(
+            id,
+            Open {
+                ip,
+                accepted: Instant::now(),
+                spoke: spoke.clone(),
+                close: close.clone(),
+            },
+        );
+        Ok(Admitted {
+            id,
+            connections: self.clone(),
+            spoke,
+            close,
+        })
+    }
+}
+
+/// Serve `router` on `listener` until `shutdown` is cancelled; then stop accepting and wait
+/// for the open connections to finish (they end once their requests are answered and the
+/// sessions are closed).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    limits: ConnectionLimits,
+    connections: Arc<Connections>,
+    shutdown: CancellationToken,
+) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .keep_alive(true);
+    let graceful = GracefulShutdown::new();
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = shutdown.cancelled() => break,
+        };
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Out of file descriptors or a connection reset before accept: wait a moment
+                // rather than spin.
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let admitted = match connections.admit(peer.ip(), &limits) {
+            Ok(admitted) => admitted,
+            Err(full) => {
+                tokio::spawn(refuse(stream, full));
+                continue;
+            }
+        };
+        // Answers are small writes (SSE events): without TCP_NODELAY, Nagle's algorithm and
+        // delayed ACKs hold them back ~40 ms.
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!("cannot set TCP_NODELAY: {e}");
+        }
+        let spoke = admitted.spoke.clone();
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+            spoke.store(true, Ordering::Relaxed);
+            request.extensions_mut().insert(ConnectInfo(peer));
+            let mut router = router.clone();
+            async move { router.call(request).await }
+        });
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            tokio::select! {
+                result = connection => {
+                    if let Err(e) = result {
+                        tracing::debug!("connection from {}: {e}", peer.ip());
+                    }
+                }
+                () = admitted.close.cancelled() => {
+                    tracing::debug!("closed a silent connection from {} to make room", peer.ip());
+                }
+            }
+            drop(admitted);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+}
+
+/// Answer a connection over the caps with `503` and close it.
+async fn refuse(mut stream: tokio::net::TcpStream, full: Full) {
+    let why = match full {
+        Full::Server => "the server has as many connections open as it takes",
+        Full::Client => "this address has as many connections open as one client may",
+    };
+    tracing::warn!(status = 503, "refused a connection: {why}");
+    let body = format!("{{\"error\":\"{why}; try again in a few seconds\"}}");
+    let response = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let write = async {
+        stream.write_all(response.as_bytes()).await?;
+        stream.shutdown().await
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(2), write).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(total: usize, per_ip: usize) -> ConnectionLimits {
+        ConnectionLimits {
+            max_connections: total,
+            max_per_ip: per_ip,
+            header_read_timeout: Duration::from_secs(10),
+        }
+    }
+
+    fn ip(last: u8) -> IpAddr {
+        IpAddr::from([10, 0, 0, last])
+    }
+
+    #[test]
+    fn a_full_client_makes_room_by_closing_its_oldest_silent_connection() {
+        let connections = Arc::new(Connections::default());
+        let limits = limits(100, 2);
+        let first = connections.admit(ip(1), &limits).unwrap();
+        let second = connections.admit(ip(1), &limits).unwrap();
+        second.spoke.store(true, Ordering::Relaxed);
+        let third = connections.admit(ip(1), &limits).unwrap();
+        assert!(first.close.is_cancelled(), "the silent one went");
+        assert!(!second.close.is_cancelled(), "the one that spoke stays");
+        third.spoke.store(true, Ordering::Relaxed);
+        // Both speak now: a fourth is refused, and other addresses are not affected.
+        assert_eq!(connections.admit(ip(1), &limits).err(), Some(Full::Client));
+        assert!(connections.admit(ip(2), &limits).is_ok());
+    }
+
+    #[test]
+    fn a_full_server_closes_the_oldest_silent_connection_of_anyone() {
+        let connections = Arc::new(Connections::default());
+        let limits = limits(2, 10);
+        let a = connections.admit(ip(1), &limits).unwrap();
+        let b = connections.admit(ip(2), &limits).unwrap();
+        b.spoke.store(true, Ordering::Relaxed);
+        let c = connections.admit(ip(3), &limits).unwrap();
+        assert!(a.close.is_cancelled());
+        c.spoke.store(true, Ordering::Relaxed);
+        assert_eq!(connections.admit(ip(4), &limits).err(), Some(Full::Server));
+        drop(b);
+        assert_eq!(connections.count(), 1, "closed connections are forgotten");
+        assert!(connections.admit(ip(4), &limits).is_ok());
+    }
+}
