@@ -8,7 +8,10 @@
 //! - `mcp_throughput/streamable_http_16_clients`: 16 sessions calling at once.
 //!
 //! The clients are minimal JSON-RPC clients over hyper and pipes, so the figures are the
-//! server's cost plus loopback, not a client SDK's.
+//! server's cost plus loopback, not a client SDK's. After them, `attacks.rs` measures the
+//! server's peak memory under attack.
+
+mod attacks;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
@@ -431,4 +434,5 @@ criterion_group!(benches, round_trips);
 fn main() {
     benches();
     Criterion::default().configure_from_args().final_summary();
+    attacks::run(std::env::args().any(|a| a == "--bench"));
 }
