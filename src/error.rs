@@ -172,6 +172,23 @@ pub fn from_json_value<T: serde::de::DeserializeOwned>(value: serde_json::Value)
     })
 }
 
+/// Who this process runs as, for messages about permissions: `uid N` (Linux), else `this user`.
+pub(crate) fn process_user() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|ids| {
+                    ids.split_whitespace()
+                        .nth(1)
+                        .map(|uid| format!("uid {uid}"))
+                })
+        })
+        .unwrap_or_else(|| "this user".into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -169,9 +169,33 @@ fn the_dockerfile_has_the_essentials() {
         .collect();
     assert!(froms.len() >= 2, "multi-stage: {froms:?}");
     let runtime = froms.last().expect("runtime stage");
+    // The base images are build arguments (to pin them by digest); their defaults name them.
+    let argument = |name: &str| {
+        instructions
+            .iter()
+            .find_map(|l| l.strip_prefix(&format!("ARG {name}=")))
+            .unwrap_or_default()
+    };
+    let base = match runtime
+        .trim_start_matches("FROM ")
+        .split_whitespace()
+        .next()
+    {
+        Some(arg) if arg.starts_with("${") => argument(arg.trim_matches(['$', '{', '}'])),
+        Some(image) => image,
+        None => "",
+    };
     assert!(
-        runtime.contains("distroless") || runtime.contains("slim"),
-        "slim runtime base: {runtime}"
+        base.contains("distroless") && base.contains("nossl"),
+        "a runtime base without OpenSSL: {runtime} = {base}"
+    );
+    assert!(
+        dockerfile.contains("libgcc_s.so.1"),
+        "libgcc_s comes from the build stage"
+    );
+    assert!(
+        dockerfile.contains("echo 'fn main() {}' > src/main.rs"),
+        "a dependency-only layer before the sources"
     );
     let final_stage: Vec<&&str> = instructions
         .iter()
@@ -219,6 +243,10 @@ fn the_dockerfile_has_the_essentials() {
     }
     let compose = std::fs::read_to_string(root.join("compose.yaml")).expect("compose.yaml");
     assert!(compose.contains("/data") && compose.contains("INVOICER_TOKEN_FILE"));
+    assert!(
+        compose.contains("chown 65532"),
+        "compose.yaml says who must read the secret"
+    );
 }
 
 #[test]

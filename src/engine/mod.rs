@@ -14,8 +14,11 @@ mod render;
 mod transitions;
 
 pub use crate::domain::audit::Source;
+pub use crate::store::{ChainBreak, ChainReport};
 pub use clock::Clock;
-pub use maintenance::{BackupReport, CheckReport, Integrity, SeriesCheck};
+pub use maintenance::{
+    BackupReport, CheckReport, DocumentProblem, Integrity, SeriesCheck, TriggerCheck,
+};
 pub use transitions::{ArchiveState, ArchiveStatus, Finalized};
 
 use std::path::Path;
@@ -209,6 +212,11 @@ impl Engine {
             DocumentKey::Id(id) => Ok(*id),
             key => self.read(|tx| resolve(tx, key)),
         }
+    }
+
+    /// Whether SQLite has reported a damaged database file to this process since it started.
+    pub fn damaged_file_seen(&self) -> bool {
+        crate::store::corruption_seen()
     }
 
     /// Whether the database answers: its schema version, or the error.

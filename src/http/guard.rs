@@ -42,7 +42,18 @@ impl Token {
     /// The token in the first line of a file.
     pub fn from_file(path: &Path) -> Result<Token> {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::validation("token_file", format!("cannot read {}: {e}", path.display()))
+            let hint = if e.kind() == std::io::ErrorKind::PermissionDenied {
+                format!(
+                    "; permission denied: the file must be readable by the user invoicer runs as ({}). For a Docker or Compose secret: `chown 65532 FILE` on the host (it may stay mode 600), or `chmod 644 FILE`",
+                    crate::error::process_user()
+                )
+            } else {
+                String::new()
+            };
+            Error::validation(
+                "token_file",
+                format!("cannot read {}: {e}{hint}", path.display()),
+            )
         })?;
         Token::new(text.lines().next().unwrap_or(""), "token_file")
     }

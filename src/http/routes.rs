@@ -24,7 +24,7 @@ pub(super) async fn health(State(state): State<AppState>) -> Response {
         .unwrap_or_else(|e| Err(Error::internal(e.to_string())));
     let (streamable, sse) = state.shared.sessions.counts().await;
     let mut problems = state.shared.integrity.problems.clone();
-    if crate::store::corruption_seen() {
+    if state.shared.server.engine().damaged_file_seen() {
         problems.push("SQLite reported a damaged database file since the start".into());
     }
     let (status, database) = match database {

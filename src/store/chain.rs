@@ -10,8 +10,6 @@
 //! is an attacker who rewrites the chain itself from the first changed link on: the head hash,
 //! which `check` prints and backups carry, is the anchor against that.
 
-use std::collections::{BTreeMap, HashMap};
-
 use rusqlite::OptionalExtension;
 use serde::Serialize;
 use serde_json::Value;
@@ -269,11 +267,15 @@ impl Tx<'_> {
             return Ok(());
         }
         let mut linked = 0;
-        // Documents come with their first state; the rest table by table.
+        // Documents come with their first state; the rest table by table, in the order the
+        // rows were written.
         for kind in [DOCUMENT, PAYMENT, PDF, EINVOICE, EVENT] {
-            let mut rows: Vec<(String, String)> = self.rows_of(kind)?.into_iter().collect();
-            rows.sort_by_key(|(key, _)| sortable(key));
-            for (key, content) in rows {
+            let sql = format!("{} WHERE {} ORDER BY rowid", kind.select(), kind.chained);
+            let mut stmt = self.conn.prepare(&sql).map_err(sql_error)?;
+            let mut rows = stmt.query([]).map_err(sql_error)?;
+            while let Some(row) = rows.next().map_err(sql_error)? {
+                let key: String = row.get("row_key").map_err(sql_error)?;
+                let content: String = row.get("content").map_err(sql_error)?;
                 self.append_link(kind.kind, &key, &content)?;
                 if kind.kind == DOCUMENT.kind {
                     self.link(STATE, &key)?;
@@ -288,16 +290,6 @@ impl Tx<'_> {
             )
             .map_err(sql_error)?;
         Ok(())
-    }
-
-    /// Key → current content of every row of `kind` that must be chained.
-    fn rows_of(&self, kind: &LinkKind) -> Result<BTreeMap<String, String>> {
-        let sql = format!("{} WHERE {}", kind.select(), kind.chained);
-        let mut stmt = self.conn.prepare(&sql).map_err(sql_error)?;
-        let rows = stmt
-            .query_map([], |row| Ok((row.get("row_key")?, row.get("content")?)))
-            .map_err(sql_error)?;
-        rows.map(|r| r.map_err(sql_error)).collect()
     }
 
     /// The number of links and the newest link's hash.
@@ -429,13 +421,22 @@ impl Tx<'_> {
         Ok(None)
     }
 
+    /// The current content of `kind`'s row `key`, if the row is there (and must be linked).
+    fn current(&self, kind: &LinkKind, key: &str) -> Result<Option<String>> {
+        self.conn
+            .prepare_cached(&format!(
+                "{} WHERE {} = ?1 AND {}",
+                kind.select(),
+                kind.key,
+                kind.chained
+            ))
+            .and_then(|mut stmt| stmt.query_row([key], |row| row.get("content")).optional())
+            .map_err(sql_error)
+    }
+
+    /// Walk the links one by one (nothing is held in memory but the link at hand), then the
+    /// newest state of every document, then look for rows without a link.
     fn first_break(&self, anchor: Option<&str>) -> Result<Option<ChainBreak>> {
-        let mut current: HashMap<&str, BTreeMap<String, String>> = HashMap::new();
-        for kind in KINDS {
-            current.insert(kind.kind, self.rows_of(kind)?);
-        }
-        let mut linked: HashMap<&str, BTreeMap<String, i64>> = HashMap::new();
-        let mut latest_state: BTreeMap<String, (i64, String)> = BTreeMap::new();
         let mut prev = CHAIN_START.to_string();
         let mut expected_seq = 1;
         let mut anchor_seen = anchor.is_none();
@@ -473,22 +474,18 @@ impl Tx<'_> {
             let Some(kind) = kind_named(&kind_name) else {
                 return broken(format!("'{kind_name}' is not a kind of link"));
             };
-            if kind.kind == STATE.kind {
-                latest_state.insert(key.clone(), (seq, content));
-            } else {
-                match current.get(kind.kind).and_then(|rows| rows.get(&key)) {
+            // A state is checked below, against the newest link of its document.
+            if kind.kind != STATE.kind {
+                match self.current(kind, &key)? {
                     None => {
                         return broken(format!(
                             "the {} row was deleted (or is no longer finalized)",
                             kind.table
                         ));
                     }
-                    Some(now) if *now != content => {
-                        return broken(difference(kind, &content, now));
-                    }
+                    Some(now) if now != content => return broken(difference(kind, &content, &now)),
                     Some(_) => {}
                 }
-                linked.entry(kind.kind).or_default().insert(key, seq);
             }
             if anchor == Some(hash.as_str()) {
                 anchor_seen = true;
@@ -496,49 +493,24 @@ impl Tx<'_> {
             prev = hash;
             expected_seq += 1;
         }
-        for (key, (seq, content)) in &latest_state {
-            match current.get(STATE.kind).and_then(|rows| rows.get(key)) {
-                Some(now) if now == content => {}
-                Some(now) => {
+        drop(rows);
+        drop(stmt);
+        if let Some(broken) = self.first_stale_state()? {
+            return Ok(Some(broken));
+        }
+        if !self.genesis_pending()? {
+            for kind in KINDS {
+                if let Some(key) = self.first_unlinked(kind)? {
                     return Ok(Some(ChainBreak {
-                        seq: Some(*seq),
-                        kind: "state".into(),
-                        row: key.clone(),
-                        problem: difference(STATE, content, now),
+                        seq: None,
+                        kind: kind.kind.into(),
+                        row: key,
+                        problem: format!(
+                            "this {} row is not in the chain: it was written outside invoicer",
+                            kind.table
+                        ),
                     }));
                 }
-                None => {
-                    return Ok(Some(ChainBreak {
-                        seq: Some(*seq),
-                        kind: "state".into(),
-                        row: key.clone(),
-                        problem: "the document was deleted (or is no longer finalized)".into(),
-                    }));
-                }
-            }
-        }
-        if self.genesis_pending()? {
-            return Ok(None);
-        }
-        for kind in KINDS {
-            let rows = &current[kind.kind];
-            let unlinked = rows.keys().find(|key| {
-                if kind.kind == STATE.kind {
-                    !latest_state.contains_key(*key)
-                } else {
-                    !linked.get(kind.kind).is_some_and(|l| l.contains_key(*key))
-                }
-            });
-            if let Some(key) = unlinked {
-                return Ok(Some(ChainBreak {
-                    seq: None,
-                    kind: kind.kind.into(),
-                    row: key.clone(),
-                    problem: format!(
-                        "this {} row is not in the chain: it was written outside invoicer",
-                        kind.table
-                    ),
-                }));
             }
         }
         if !anchor_seen {
@@ -550,6 +522,51 @@ impl Tx<'_> {
             }));
         }
         Ok(None)
+    }
+
+    /// The first document whose state now differs from its newest state link.
+    fn first_stale_state(&self) -> Result<Option<ChainBreak>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT chain.seq, chain.row_key, chain.content FROM chain
+                 JOIN (SELECT max(seq) AS seq FROM chain WHERE kind = 'state' GROUP BY row_key) newest
+                   ON chain.seq = newest.seq
+                 ORDER BY chain.seq",
+            )
+            .map_err(sql_error)?;
+        let mut rows = stmt.query([]).map_err(sql_error)?;
+        while let Some(row) = rows.next().map_err(sql_error)? {
+            let seq: i64 = row.get("seq").map_err(sql_error)?;
+            let key: String = row.get("row_key").map_err(sql_error)?;
+            let content: String = row.get("content").map_err(sql_error)?;
+            let problem = match self.current(STATE, &key)? {
+                Some(now) if now == content => continue,
+                Some(now) => difference(STATE, &content, &now),
+                None => "the document was deleted (or is no longer finalized)".into(),
+            };
+            return Ok(Some(ChainBreak {
+                seq: Some(seq),
+                kind: STATE.kind.into(),
+                row: key,
+                problem,
+            }));
+        }
+        Ok(None)
+    }
+
+    /// The first row of `kind` that must be linked and is not.
+    fn first_unlinked(&self, kind: &LinkKind) -> Result<Option<String>> {
+        let sql = format!(
+            "SELECT row_key FROM ({}) WHERE row_key NOT IN
+               (SELECT row_key FROM chain WHERE kind = ?1)
+             LIMIT 1",
+            format!("{} WHERE {}", kind.select(), kind.chained)
+        );
+        self.conn
+            .query_row(&sql, [kind.kind], |row| row.get("row_key"))
+            .optional()
+            .map_err(sql_error)
     }
 }
 
@@ -575,10 +592,4 @@ fn difference(kind: &LinkKind, linked: &str, now: &str) -> String {
         show(is.get(index)),
         show(was.get(index))
     )
-}
-
-/// Numeric keys in numeric order (`2` before `10`), the rest after them as text.
-fn sortable(key: &str) -> (u64, String) {
-    let head = key.split('/').next().unwrap_or(key);
-    (head.parse().unwrap_or(u64::MAX), key.to_string())
 }

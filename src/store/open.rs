@@ -195,11 +195,38 @@ fn uri_of(path: &Path, immutable: bool) -> String {
 fn cannot_open(path: &Path, error: &rusqlite::Error) -> Error {
     let hint = match error.sqlite_error_code() {
         Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::PermissionDenied) => {
-            " (permission denied? the file and its directory must be readable, and writable unless read-only, by the user invoicer runs as)"
+            permission_hint(path)
         }
-        _ => "",
+        _ => String::new(),
     };
     Error::storage(format!("cannot open {}: {error}{hint}", path.display()))
+}
+
+/// Why a file or its directory cannot be opened, when it is permissions, and what to do.
+fn permission_hint(path: &Path) -> String {
+    let directory = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let probe = directory.join(format!(".invoicer-write-test-{}", std::process::id()));
+    let writable = match std::fs::File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            true
+        }
+        Err(e) => e.kind() != std::io::ErrorKind::PermissionDenied,
+    };
+    let who = crate::error::process_user();
+    if !writable {
+        format!(
+            "; permission denied: the directory {} is not writable by the user invoicer runs as ({who}). Make it so: `chown -R 65532:65532 DIR` for the Docker image's user, or run as the directory's owner",
+            directory.display()
+        )
+    } else {
+        format!(
+            "; check that the file is readable and writable by the user invoicer runs as ({who})"
+        )
+    }
 }
 
 fn cannot_write(path: &Path, error: rusqlite::Error) -> Error {
