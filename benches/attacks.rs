@@ -28,7 +28,7 @@ impl Server {
             .arg(&db)
             .args(["serve", "--port", "0"])
             .args(args)
-            .env("INVOICER_NOW", super::NOW)
+            .env("INVOICER_NOW", crate::common::NOW)
             .env("INVOICER_LOG", "error,invoicer=info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -65,23 +65,28 @@ impl Server {
 
     /// One request on a connection of its own: the status code.
     fn request(&self, method: &str, path: &str, body: &str) -> u16 {
-        let Ok(mut stream) = TcpStream::connect(&self.address) else {
-            return 0;
-        };
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(60)));
-        let _ = write!(
-            stream,
-            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        let mut response = Vec::new();
-        let _ = stream.read_to_end(&mut response);
-        String::from_utf8_lossy(&response)
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0)
+        request(&self.address, method, path, body)
     }
+}
+
+/// One request to `address` on a connection of its own: the status code (0 when none came).
+fn request(address: &str, method: &str, path: &str, body: &str) -> u16 {
+    let Ok(mut stream) = TcpStream::connect(address) else {
+        return 0;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(120)));
+    let _ = write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    String::from_utf8_lossy(&response)
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
 }
 
 impl Drop for Server {
@@ -212,10 +217,7 @@ pub fn run(full: bool) {
     let renders: Vec<_> = (1..=4)
         .map(|id| {
             let address = server.address.clone();
-            std::thread::spawn(move || {
-                let probe = Server::probe(&address);
-                probe(&format!("/invoices/{id}.pdf"))
-            })
+            std::thread::spawn(move || request(&address, "GET", &format!("/invoices/{id}.pdf"), ""))
         })
         .collect();
     let codes: Vec<u16> = renders.into_iter().map(|r| r.join().unwrap_or(0)).collect();
@@ -228,30 +230,6 @@ pub fn run(full: bool) {
         ),
         900.0,
     );
-}
-
-impl Server {
-    /// A request function for another thread.
-    fn probe(address: &str) -> impl Fn(&str) -> u16 + use<> {
-        let address = address.to_string();
-        move |path: &str| {
-            let Ok(mut stream) = TcpStream::connect(&address) else {
-                return 0;
-            };
-            let _ = stream.set_read_timeout(Some(Duration::from_secs(120)));
-            let _ = write!(
-                stream,
-                "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-            );
-            let mut response = Vec::new();
-            let _ = stream.read_to_end(&mut response);
-            String::from_utf8_lossy(&response)
-                .split_whitespace()
-                .nth(1)
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(0)
-        }
-    }
 }
 
 /// Open an SSE session, initialize it, never read its stream, and post `count` tools/list
@@ -291,7 +269,7 @@ fn sse_that_never_reads(server: &Server, count: usize) -> usize {
 
 /// `count` drafts of `lines` lines with descriptions `width` characters long.
 fn long_drafts(db: &std::path::Path, count: usize, lines: usize, width: usize) {
-    let engine = invoicer::Engine::open_with_clock(db, super::clock()).expect("open");
+    let engine = invoicer::Engine::open_with_clock(db, crate::common::clock()).expect("open");
     engine
         .set_seller_profile(
             serde_json::from_value(json!({

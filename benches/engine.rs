@@ -10,6 +10,9 @@
 //! each run works on a copy. Under `cargo test` (no `--bench`) sizes shrink so the smoke run
 //! stays quick.
 
+mod common;
+use common::clock;
+
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -21,18 +24,6 @@ use invoicer::domain::lifecycle::Status;
 use invoicer::domain::listing::ListFilter;
 use invoicer::domain::party::{NewCustomer, SellerProfile};
 use serde_json::json;
-
-/// The instant the benches run at: their documents are dated 2026, so it is pinned.
-const NOW: &str = "2026-11-21T10:00:00Z";
-
-fn clock() -> invoicer::Clock {
-    invoicer::Clock::parse_fixed("NOW", NOW).expect("clock")
-}
-
-/// The allocator the binary uses, so the figures are the binary's.
-#[cfg(feature = "mimalloc")]
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const CUSTOMERS: i64 = 200;
 

@@ -13,6 +13,9 @@
 
 mod attacks;
 
+mod common;
+use common::{NOW, clock};
+
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -31,18 +34,6 @@ use invoicer::mcp::InvoiceServer;
 use serde_json::{Value, json};
 use tokio::runtime::Runtime;
 use tokio_util::sync::CancellationToken;
-
-/// The instant the benches run at: their documents are dated 2026, so it is pinned.
-const NOW: &str = "2026-11-21T10:00:00Z";
-
-fn clock() -> invoicer::Clock {
-    invoicer::Clock::parse_fixed("NOW", NOW).expect("clock")
-}
-
-/// The allocator the binary uses, so the figures are the binary's.
-#[cfg(feature = "mimalloc")]
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 type HttpClient = Client<HttpConnector, Full<Bytes>>;
 

@@ -15,6 +15,9 @@
 //! is a full compile and PDF export of a document it has not seen.
 //! Under `cargo test` (no `--bench`) the document sets and the memory run shrink to a smoke test.
 
+mod common;
+use common::{NOW, clock};
+
 use std::hint::black_box;
 use std::path::Path;
 use std::process::Command;
@@ -28,18 +31,6 @@ use invoicer::domain::document::{Document, NewInvoice};
 use invoicer::domain::party::SellerProfile;
 use invoicer::render::{Renderer, Templates};
 use serde_json::{Value, json};
-
-/// The instant the benches run at: their documents are dated 2026, so it is pinned.
-const NOW: &str = "2026-11-21T10:00:00Z";
-
-fn clock() -> invoicer::Clock {
-    invoicer::Clock::parse_fixed("NOW", NOW).expect("clock")
-}
-
-/// The allocator the binary uses, so the figures are the binary's.
-#[cfg(feature = "mimalloc")]
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn full_run() -> bool {
     std::env::args().any(|a| a == "--bench")

@@ -580,15 +580,20 @@ fn broken_template(db: &TestDb) -> std::path::PathBuf {
     dir
 }
 
-#[test]
-fn finalize_never_fails_after_the_number_is_committed() {
-    let db = TestDb::new();
+/// A seller and a draft, created through the binary; the draft's id.
+fn draft_through_the_cli(db: &TestDb) -> String {
     db.engine();
     let file = db.dir.path().join("draft.json");
     std::fs::write(&file, draft_json("100.00").to_string()).unwrap();
     let created =
         crate::util::json_out(&db.cli(&["invoice", "create", "--file", file.to_str().unwrap()]));
-    let id = created["id"].to_string();
+    created["id"].to_string()
+}
+
+#[test]
+fn finalize_never_fails_after_the_number_is_committed() {
+    let db = TestDb::new();
+    let id = draft_through_the_cli(&db);
     let templates = broken_template(&db);
     let templates = templates.to_str().unwrap();
 
@@ -643,13 +648,8 @@ fn finalize_never_fails_after_the_number_is_committed() {
 #[test]
 fn a_missing_archive_is_made_on_the_next_render() {
     let db = TestDb::new();
-    db.engine();
-    let file = db.dir.path().join("draft.json");
-    std::fs::write(&file, draft_json("100.00").to_string()).unwrap();
-    let created =
-        crate::util::json_out(&db.cli(&["invoice", "create", "--file", file.to_str().unwrap()]));
+    let id = draft_through_the_cli(&db);
     let templates = broken_template(&db);
-    let id = created["id"].to_string();
     crate::util::json_out(&db.cli(&[
         "--template-dir",
         templates.to_str().unwrap(),

@@ -558,10 +558,11 @@ impl Tx<'_> {
     /// The first row of `kind` that must be linked and is not.
     fn first_unlinked(&self, kind: &LinkKind) -> Result<Option<String>> {
         let sql = format!(
-            "SELECT row_key FROM ({}) WHERE row_key NOT IN
+            "SELECT row_key FROM ({} WHERE {}) WHERE row_key NOT IN
                (SELECT row_key FROM chain WHERE kind = ?1)
              LIMIT 1",
-            format!("{} WHERE {}", kind.select(), kind.chained)
+            kind.select(),
+            kind.chained
         );
         self.conn
             .query_row(&sql, [kind.kind], |row| row.get("row_key"))
