@@ -132,6 +132,10 @@ pub fn run(full: bool) {
         ),
         150.0,
     );
+    assert_eq!(
+        healthy, 20,
+        "/health must answer while idle sockets are held"
+    );
     drop(sockets);
     drop(server);
 
@@ -173,6 +177,9 @@ pub fn run(full: bool) {
         ),
         150.0,
     );
+    if full {
+        assert_eq!(closed, slow.len(), "every slowloris connection is closed");
+    }
     drop(slow);
     drop(server);
 
@@ -191,6 +198,12 @@ pub fn run(full: bool) {
         ),
         150.0,
     );
+    if full {
+        assert!(
+            limited > 0,
+            "a flood of {requests} requests meets the rate limit"
+        );
+    }
     drop(server);
 
     let server = Server::start(&["--rate-limit", "0"], |_| {});
@@ -209,6 +222,12 @@ pub fn run(full: bool) {
         ),
         150.0,
     );
+    if full {
+        assert!(
+            answered < posted,
+            "a client that never reads is disconnected"
+        );
+    }
     drop(server);
 
     let (lines, width) = if full { (1000, 200) } else { (50, 50) };
@@ -230,6 +249,7 @@ pub fn run(full: bool) {
         ),
         900.0,
     );
+    assert_eq!(codes, [200; 4], "every long document renders");
 }
 
 /// Open an SSE session, initialize it, never read its stream, and post `count` tools/list

@@ -662,3 +662,48 @@ fn a_missing_archive_is_made_on_the_next_render() {
     let checked = crate::util::json_out(&db.cli(&["check"]));
     assert_eq!(checked["archives_missing"], json!([]), "{checked}");
 }
+
+#[test]
+fn check_lists_and_repairs_a_missing_configured_einvoice() {
+    let db = TestDb::new();
+    let id = draft_through_the_cli(&db);
+    let templates = broken_template(&db);
+    // Finalized while the PDF could not be made and before e-invoices were archived at
+    // finalization; the operator turns that on afterwards.
+    let finalized = crate::util::json_out(&db.cli(&[
+        "--template-dir",
+        templates.to_str().unwrap(),
+        "invoice",
+        "finalize",
+        &id,
+    ]));
+    assert_eq!(finalized["number"], "2026-0001");
+    let mut check = vec!["--einvoice-at-finalize", "facturx-xml", "check"];
+    let checked = crate::util::json_out(&db.cli(&check));
+    let problems: Vec<&str> = checked["archives_missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["problem"].as_str().unwrap())
+        .collect();
+    assert_eq!(problems.len(), 2, "{checked}");
+    assert!(problems[0].starts_with("no archived PDF"), "{problems:?}");
+    assert!(
+        problems[1].starts_with("no archived facturx-xml e-invoice"),
+        "{problems:?}"
+    );
+    // Without the option, nobody asked for an e-invoice: only the PDF is missing.
+    let plain = crate::util::json_out(&db.cli(&["check"]));
+    assert_eq!(plain["archives_missing"].as_array().map(Vec::len), Some(1));
+
+    check.push("--repair");
+    let repaired = crate::util::json_out(&db.cli(&check));
+    assert_eq!(
+        repaired["repaired"],
+        json!([
+            "archived the PDF of 2026-0001",
+            "archived the facturx-xml e-invoice of document 1"
+        ])
+    );
+    assert_eq!(repaired["archives_missing"], json!([]), "{repaired}");
+}

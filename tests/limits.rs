@@ -86,6 +86,34 @@ fn idle_sockets_cannot_crowd_out_health_and_are_closed_after_the_header_timeout(
 }
 
 #[test]
+fn keep_alive_connections_that_were_answered_cannot_crowd_out_health() {
+    let db = TestDb::new();
+    let server = TestServer::start(&db.path, &["--max-connections-per-ip", "8"], &[]);
+    let addr = address(&server);
+    // Eight connections each answered once and kept open, as an attacker would keep them
+    // (a request every few seconds keeps them inside the keep-alive timeout).
+    let mut kept: Vec<TcpStream> = (0..8)
+        .map(|_| {
+            let mut stream = TcpStream::connect(&addr).expect("connect");
+            stream
+                .write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                .unwrap();
+            let mut buffer = [0u8; 4096];
+            let read = stream.read(&mut buffer).unwrap();
+            assert!(String::from_utf8_lossy(&buffer[..read]).starts_with("HTTP/1.1 200"));
+            stream
+        })
+        .collect();
+    // A newcomer gets in: the oldest connection waiting between requests makes room.
+    let (status, body) = http_get(&format!("{}/health", server.url), &[]);
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        closed_within(&mut kept[0], Duration::from_millis(500)),
+        "the oldest idle keep-alive connection was closed"
+    );
+}
+
+#[test]
 fn slowloris_headers_and_idle_keep_alive_connections_are_closed() {
     let db = TestDb::new();
     let server = TestServer::start(&db.path, &["--header-timeout-secs", "2"], &[]);

@@ -315,6 +315,11 @@ fn a_public_address_without_a_token_is_refused_unless_allowed() {
             && stderr.contains("--allow-unauthenticated"),
         "{stderr}"
     );
+    let left: Vec<_> = std::fs::read_dir(db.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "a refused start writes no file: {left:?}");
     let server = TestServer::start(
         &db.path,
         &["--host", "0.0.0.0", "--allow-unauthenticated"],

@@ -136,6 +136,12 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Config(args) => return config::print(&cli, args),
         _ => {}
     }
+    // A server's arguments and token are checked before the database is opened, so a refused
+    // start leaves no file behind.
+    let serve_plan = match &cli.command {
+        Command::Serve(args) => Some(serve::plan(args)?),
+        _ => None,
+    };
     let target = cli
         .einvoice_at_finalize
         .as_deref()
@@ -169,7 +175,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Render(args) => render::run(&engine, args),
         Command::Export(args) => export::run(&engine, args),
         Command::Demo { out } => demo::run(&engine, &out),
-        Command::Serve(args) => serve::run(engine, args),
+        Command::Serve(args) => match serve_plan {
+            Some(plan) => serve::run(engine, args, plan),
+            None => Err(Error::internal("serve was not planned")),
+        },
         Command::Backup { path } => maintenance::backup(&engine, &path),
         Command::Check { repair, anchor } => maintenance::check(&engine, repair, anchor.as_deref()),
         Command::Health { .. } | Command::Config(_) => Ok(()),

@@ -112,7 +112,35 @@ pub enum LogFormat {
     Json,
 }
 
-pub(super) fn run(engine: Engine, args: ServeArgs) -> Result<()> {
+/// What `serve` will listen on, worked out from the arguments alone: checked before the
+/// database is opened, so a refused start (no token on a public address, an unreadable token
+/// file, a bad limit) creates and changes no file.
+pub(super) enum Plan {
+    /// MCP on stdin/stdout.
+    Stdio,
+    /// One HTTP port.
+    Http(Box<HttpConfig>),
+}
+
+/// Check the arguments and the token before anything is opened.
+pub(super) fn plan(args: &ServeArgs) -> Result<Plan> {
+    if args.stdio {
+        return Ok(Plan::Stdio);
+    }
+    let config = http_config(args)?;
+    if config.token.is_none() && !is_loopback(&config.host) && !args.allow_unauthenticated {
+        return Err(Error::validation(
+            "token",
+            format!(
+                "refusing to listen on {} without a token: anyone who can reach the port could read and issue invoices. Set INVOICER_TOKEN or --token-file (e.g. `openssl rand -hex 32`), listen on 127.0.0.1, or pass --allow-unauthenticated when a proxy in front authenticates every request",
+                config.host
+            ),
+        ));
+    }
+    Ok(Plan::Http(Box::new(config)))
+}
+
+pub(super) fn run(engine: Engine, args: ServeArgs, plan: Plan) -> Result<()> {
     init_logging(args.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -120,21 +148,12 @@ pub(super) fn run(engine: Engine, args: ServeArgs) -> Result<()> {
         .map_err(|e| Error::internal(format!("cannot start the async runtime: {e}")))?;
     let server =
         InvoiceServer::new(engine, args.read_only).with_public_url(args.public_url.clone());
-    if args.stdio {
-        return runtime.block_on(serve_stdio(server));
-    }
-    let mut config = http_config(&args)?;
+    let mut config = match plan {
+        Plan::Stdio => return runtime.block_on(serve_stdio(server)),
+        Plan::Http(config) => *config,
+    };
     fit_file_descriptors(&mut config.connections);
     if config.token.is_none() && !is_loopback(&config.host) {
-        if !args.allow_unauthenticated {
-            return Err(Error::validation(
-                "token",
-                format!(
-                    "refusing to listen on {} without a token: anyone who can reach the port could read and issue invoices. Set INVOICER_TOKEN or --token-file (e.g. `openssl rand -hex 32`), listen on 127.0.0.1, or pass --allow-unauthenticated when a proxy in front authenticates every request",
-                    config.host
-                ),
-            ));
-        }
         tracing::warn!(
             "listening on {} without a token (--allow-unauthenticated): the proxy in front must authenticate every request",
             config.host
@@ -183,10 +202,10 @@ async fn serve_stdio(server: InvoiceServer) -> Result<()> {
 
 pub(super) fn http_config(args: &ServeArgs) -> Result<HttpConfig> {
     let header_timeout = args.header_timeout_secs;
-    if !(1..=60).contains(&header_timeout) {
+    if !(1..=10).contains(&header_timeout) {
         return Err(Error::validation(
             "header_timeout_secs",
-            format!("must be 1 to 60 seconds, got {header_timeout}"),
+            format!("must be 1 to 10 seconds, got {header_timeout}"),
         ));
     }
     let token = match (&args.token_file, std::env::var("INVOICER_TOKEN")) {

@@ -1,5 +1,6 @@
 //! SHA-256 digests as lower-case hex: request fingerprints, archive hashes and the links of the
 //! tamper-evident hash chain.
+//! Hex is written here (one `format!` per byte) rather than with a crate for two lines.
 
 use sha2::{Digest, Sha256};
 

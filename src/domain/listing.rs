@@ -52,7 +52,7 @@ impl ListFilter {
         dates::check_optional("from", self.from)?;
         dates::check_optional("to", self.to)?;
         if let Some(query) = &self.query {
-            super::text::check_chars("query", query)?;
+            super::text::check_query("query", query)?;
         }
         Ok(())
     }

@@ -32,6 +32,21 @@ pub fn check_required(field: &str, value: &str, max: usize) -> Result<String> {
     Ok(trimmed.to_string())
 }
 
+/// Longest text a list may search for.
+pub const MAX_QUERY_CHARS: usize = 200;
+
+/// A search text of a list: printable characters, at most [`MAX_QUERY_CHARS`].
+pub fn check_query(field: &str, query: &str) -> Result<()> {
+    let length = query.chars().count();
+    if length > MAX_QUERY_CHARS {
+        return Err(Error::validation(
+            field,
+            format!("must be at most {MAX_QUERY_CHARS} characters, got {length}"),
+        ));
+    }
+    check_chars(field, query)
+}
+
 /// Whether XML 1.0 allows `c` in text (its `Char` production; Rust strings hold no surrogates).
 pub fn xml_allows(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
@@ -66,6 +81,15 @@ pub fn check_optional(field: &str, value: Option<String>, max: usize) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn search_texts_are_bounded() {
+        assert!(check_query("query", &"a".repeat(MAX_QUERY_CHARS)).is_ok());
+        let err = check_query("query", &"a".repeat(MAX_QUERY_CHARS + 1)).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("query"));
+        assert!(err.message.contains("at most 200"), "{}", err.message);
+        assert!(check_query("query", "a\u{FFFF}").is_err());
+    }
 
     #[test]
     fn limits_and_control_characters() {

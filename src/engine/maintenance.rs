@@ -162,7 +162,8 @@ impl Engine {
     /// Check the whole record. With `anchor` (a head hash written down earlier), the chain
     /// must contain it.
     pub fn check(&self, anchor: Option<&str>) -> Result<CheckReport> {
-        let mut report = self.read(|tx| check_record(tx, anchor))?;
+        let einvoice = self.einvoice_at_finalize;
+        let mut report = self.read(|tx| check_record(tx, anchor, einvoice))?;
         report.first_problem = first_problem(&report);
         report.ok = report.first_problem.is_none();
         Ok(report)
@@ -197,7 +198,13 @@ impl Engine {
     }
 }
 
-fn check_record(tx: &Tx<'_>, anchor: Option<&str>) -> Result<CheckReport> {
+/// The whole record; `einvoice` is the e-invoice every finalized document should have archived
+/// (`--einvoice-at-finalize`), if one is configured.
+fn check_record(
+    tx: &Tx<'_>,
+    anchor: Option<&str>,
+    einvoice: Option<crate::einvoice::Target>,
+) -> Result<CheckReport> {
     let integrity = tx.integrity_check()?;
     let mut documents: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
     for (kind, status, count) in tx.counts_by_status()? {
@@ -222,6 +229,18 @@ fn check_record(tx: &Tx<'_>, anchor: Option<&str>) -> Result<CheckReport> {
                 id,
                 number: document.number.clone(),
                 problem,
+            });
+        }
+        if let Some(target) = einvoice
+            && tx.archived_einvoice(id, &target.archive_key())?.is_none()
+        {
+            archives_missing.push(DocumentProblem {
+                id,
+                number: document.number.clone(),
+                problem: format!(
+                    "no archived {} e-invoice: `invoicer check --repair` or the next export makes it",
+                    target.as_str()
+                ),
             });
         }
         numbers.insert(id, document.number);

@@ -260,7 +260,7 @@ impl Engine {
             ));
         }
         if let Some(query) = query {
-            crate::domain::text::check_chars("query", query)?;
+            crate::domain::text::check_query("query", query)?;
         }
         self.read(|tx| tx.customers(query, limit))
     }

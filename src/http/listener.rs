@@ -4,20 +4,24 @@
 //! stay idle that long).
 //!
 //! At most `max_connections` are open, and `max_connections_per_ip` from one address. When a
-//! cap is reached, the oldest connection that has not sent a single request yet (an idle or
-//! slowloris socket) is closed to make room; only when there is none is the new connection
-//! refused with `503` and `Retry-After`. So an attacker holding idle sockets delays nobody,
-//! `/health` included, and clients with requests in flight (or an event stream open) are never
-//! dropped for a newcomer.
+//! cap is reached, a connection with no request in flight is closed to make room: first the
+//! oldest that has not sent a single request yet (an idle or slowloris socket), then the oldest
+//! keep-alive connection waiting between requests; only when every connection is busy is the
+//! new one refused with `503` and `Retry-After`. So an attacker holding idle sockets, or
+//! keep-alive sockets it sends a request on now and then, delays nobody, `/health` included,
+//! and clients with a request in flight (or an event stream open) are never dropped for a
+//! newcomer. A request counts as in flight from its head until its response body is sent.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::ConnectInfo;
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -37,12 +41,42 @@ pub struct ConnectionLimits {
     pub header_read_timeout: Duration,
 }
 
+/// What the registry knows of one connection's traffic.
+#[derive(Default)]
+pub struct Activity {
+    /// Set once the connection has sent a complete request head.
+    spoke: AtomicBool,
+    /// Requests whose response is not sent yet.
+    in_flight: AtomicUsize,
+}
+
+impl Activity {
+    /// Count a request as in flight until the returned guard is dropped.
+    pub fn begin(self: &Arc<Self>) -> InFlight {
+        self.spoke.store(true, Ordering::Relaxed);
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(self.clone())
+    }
+
+    fn is_busy(&self) -> bool {
+        self.in_flight.load(Ordering::Relaxed) > 0
+    }
+}
+
+/// A request in flight on a connection; dropped when its response body is done.
+pub struct InFlight(Arc<Activity>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// One open connection as the registry sees it.
 struct Open {
     ip: IpAddr,
     accepted: Instant,
-    /// Set once the connection has sent a complete request head.
-    spoke: Arc<AtomicBool>,
+    activity: Arc<Activity>,
     /// Cancelled to close the connection.
     close: CancellationToken,
 }
@@ -67,8 +101,8 @@ pub enum Full {
 pub struct Admitted {
     id: u64,
     connections: Arc<Connections>,
-    /// Set once the connection has sent a request head.
-    pub spoke: Arc<AtomicBool>,
+    /// Its requests, for the choice of which connection makes room.
+    pub activity: Arc<Activity>,
     /// Cancelled when the connection is evicted.
     pub close: CancellationToken,
 }
@@ -89,7 +123,8 @@ impl Connections {
         self.lock().len()
     }
 
-    /// Count a new connection from `ip`, closing the oldest silent one when a cap is reached.
+    /// Count a new connection from `ip`; when a cap is reached, close the oldest connection
+    /// that never sent a request, else the oldest one waiting between requests.
     pub fn admit(
         self: &Arc<Self>,
         ip: IpAddr,
@@ -107,9 +142,9 @@ impl Connections {
         if let Some(full) = full {
             let victim = open
                 .iter()
-                .filter(|(_, c)| !c.spoke.load(Ordering::Relaxed))
+                .filter(|(_, c)| !c.activity.is_busy())
                 .filter(|(_, c)| full == Full::Server || c.ip == ip)
-                .min_by_key(|(_, c)| c.accepted)
+                .min_by_key(|(_, c)| (c.activity.spoke.load(Ordering::Relaxed), c.accepted))
                 .map(|(id, _)| *id);
             let Some(victim) = victim else {
                 return Err(full);
@@ -119,21 +154,21 @@ impl Connections {
             }
         }
         let id = self.next.fetch_add(1, Ordering::Relaxed);
-        let spoke = Arc::new(AtomicBool::new(false));
+        let activity = Arc::new(Activity::default());
         let close = CancellationToken::new();
         open.insert(
             id,
             Open {
                 ip,
                 accepted: Instant::now(),
-                spoke: spoke.clone(),
+                activity: activity.clone(),
                 close: close.clone(),
             },
         );
         Ok(Admitted {
             id,
             connections: self.clone(),
-            spoke,
+            activity,
             close,
         })
     }
@@ -181,13 +216,22 @@ pub async fn serve(
         if let Err(e) = stream.set_nodelay(true) {
             tracing::debug!("cannot set TCP_NODELAY: {e}");
         }
-        let spoke = admitted.spoke.clone();
+        let activity = admitted.activity.clone();
         let router = router.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-            spoke.store(true, Ordering::Relaxed);
+            let in_flight = activity.begin();
             request.extensions_mut().insert(ConnectInfo(peer));
             let mut router = router.clone();
-            async move { router.call(request).await }
+            async move {
+                let response = router.call(request).await?;
+                // In flight until the body (an event stream too) is sent or dropped.
+                Ok::<_, std::convert::Infallible>(response.map(|body| {
+                    Body::new(body.map_frame(move |frame| {
+                        let _ = &in_flight;
+                        frame
+                    }))
+                }))
+            }
         });
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
@@ -198,7 +242,7 @@ pub async fn serve(
                     }
                 }
                 () = admitted.close.cancelled() => {
-                    tracing::debug!("closed a silent connection from {} to make room", peer.ip());
+                    tracing::debug!("closed an idle connection from {} to make room", peer.ip());
                 }
             }
             drop(admitted);
@@ -244,17 +288,17 @@ mod tests {
     }
 
     #[test]
-    fn a_full_client_makes_room_by_closing_its_oldest_silent_connection() {
+    fn a_full_client_makes_room_by_closing_its_oldest_idle_connection() {
         let connections = Arc::new(Connections::default());
         let limits = limits(100, 2);
         let first = connections.admit(ip(1), &limits).unwrap();
         let second = connections.admit(ip(1), &limits).unwrap();
-        second.spoke.store(true, Ordering::Relaxed);
+        let _busy = second.activity.begin();
         let third = connections.admit(ip(1), &limits).unwrap();
         assert!(first.close.is_cancelled(), "the silent one went");
-        assert!(!second.close.is_cancelled(), "the one that spoke stays");
-        third.spoke.store(true, Ordering::Relaxed);
-        // Both speak now: a fourth is refused, and other addresses are not affected.
+        assert!(!second.close.is_cancelled(), "the busy one stays");
+        let _also_busy = third.activity.begin();
+        // Both are busy now: a fourth is refused, and other addresses are not affected.
         assert_eq!(connections.admit(ip(1), &limits).err(), Some(Full::Client));
         assert!(connections.admit(ip(2), &limits).is_ok());
     }
@@ -265,13 +309,35 @@ mod tests {
         let limits = limits(2, 10);
         let a = connections.admit(ip(1), &limits).unwrap();
         let b = connections.admit(ip(2), &limits).unwrap();
-        b.spoke.store(true, Ordering::Relaxed);
+        let b_busy = b.activity.begin();
         let c = connections.admit(ip(3), &limits).unwrap();
         assert!(a.close.is_cancelled());
-        c.spoke.store(true, Ordering::Relaxed);
+        let _c_busy = c.activity.begin();
         assert_eq!(connections.admit(ip(4), &limits).err(), Some(Full::Server));
+        drop(b_busy);
         drop(b);
         assert_eq!(connections.count(), 1, "closed connections are forgotten");
         assert!(connections.admit(ip(4), &limits).is_ok());
+    }
+
+    #[test]
+    fn keep_alive_connections_between_requests_make_room_after_silent_ones() {
+        let connections = Arc::new(Connections::default());
+        let limits = limits(3, 10);
+        // An old keep-alive connection that has been answered and waits for its next request.
+        let answered = connections.admit(ip(1), &limits).unwrap();
+        drop(answered.activity.begin());
+        let silent = connections.admit(ip(2), &limits).unwrap();
+        let streaming = connections.admit(ip(3), &limits).unwrap();
+        let _stream = streaming.activity.begin();
+        // The silent one goes first, although the answered one is older.
+        let d = connections.admit(ip(4), &limits).unwrap();
+        let _d_busy = d.activity.begin();
+        assert!(silent.close.is_cancelled());
+        assert!(!answered.close.is_cancelled());
+        // Then the one between requests; the open stream is never closed.
+        let _e = connections.admit(ip(5), &limits).unwrap();
+        assert!(answered.close.is_cancelled());
+        assert!(!streaming.close.is_cancelled());
     }
 }

@@ -6,6 +6,8 @@
 //! initialized within the init timeout, when it falls too far behind reading its stream (the
 //! outbound queue is bounded: a client that does not read is disconnected, never buffered
 //! for), or at shutdown.
+//!
+//! Written here on axum's `Sse`: rmcp 3 has no server for this transport, only its client.
 
 use std::collections::HashMap;
 use std::convert::Infallible;

@@ -1,6 +1,8 @@
 //! How numbers, money, rates and dates read on paper in each document language: German
 //! `1.234,56 €` and `21.11.2026`, English `€1,234.56` and `21 Nov 2026`. Amounts are exact
 //! decimals formatted digit by digit; nothing here goes through floats.
+//! Written here: the number-formatting crates work on integers or floats, not on exact
+//! decimals, and ICU's would bring locale data for two languages' separators.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
