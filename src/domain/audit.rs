@@ -59,8 +59,9 @@ pub struct Event {
     /// Why, when the caller said.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// Details: the number assigned, the amount paid, …
+    /// Details: the number assigned, the amount paid, … (always an object).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     pub data: Option<serde_json::Value>,
 }
 

@@ -58,9 +58,9 @@ impl DocumentKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Period {
-    /// First day, ISO 8601.
+    /// First day.
     pub start: NaiveDate,
-    /// Last day, ISO 8601, not before `start`.
+    /// Last day, not before `start`.
     pub end: NaiveDate,
 }
 
@@ -72,13 +72,16 @@ pub struct NewLine {
     pub description: String,
     /// How many units; positive, at most 4 decimals.
     pub quantity: Decimal,
-    /// UN/ECE Rec. 20 unit code (`C62` piece, `HUR` hour, `DAY`, `MON`, `KGM`, `LS` lump sum);
-    /// common words such as `hour` or `piece` are accepted and translated.
+    /// UN/ECE Rec. 20 code (C62 piece, HUR hour, DAY, MON, KGM, LS lump sum) or a word such
+    /// as `hour`.
     #[serde(default = "default_unit")]
     pub unit_code: String,
     /// Price per unit (net, or gross when the document has `prices_include_vat`).
     pub unit_price: Decimal,
-    /// VAT category: S, Z, E, AE, K, G or O.
+    /// VAT category: S standard (default), Z zero-rated, E exempt (e.g. German § 19 UStG
+    /// small business), AE reverse charge (both VAT IDs), K intra-EU supply (both VAT IDs), G
+    /// export, O not subject to VAT. All but S have rate 0 and need a reason in
+    /// `vat_exemption_reasons`.
     #[serde(default = "default_category")]
     pub vat_category: VatCategory,
     /// VAT rate in percent, e.g. `19`; 0 for every category but S.

@@ -40,6 +40,7 @@ pub struct ListFilter {
     pub query: Option<String>,
     /// Page size, 1 to 500 (default 50).
     #[serde(default)]
+    #[schemars(range(min = 1, max = 500))]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     #[serde(default)]

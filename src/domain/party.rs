@@ -283,9 +283,8 @@ pub struct SellerProfile {
     /// Website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
-    /// IANA time zone of the business (`Europe/Berlin`): issue dates, due dates, "overdue" and
-    /// payment dates are its local dates. Defaults to the zone of the seller's country where
-    /// the country has one (DE, FR, AT, …), else UTC.
+    /// IANA time zone whose dates are the business's dates (`Europe/Berlin`); default the
+    /// country's single zone, else UTC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
 }

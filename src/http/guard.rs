@@ -87,13 +87,21 @@ pub(super) async fn check(State(state): State<AppState>, request: Request, next:
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
         if !offered.is_some_and(|offered| token.matches(offered.trim())) {
-            let mut response = refuse(
-                StatusCode::UNAUTHORIZED,
-                "a valid bearer token is required (Authorization: Bearer <token>)".into(),
-            );
+            // RFC 6750 §3: no credentials get the bare challenge, wrong ones `invalid_token`.
+            let (message, challenge) = match offered {
+                None => (
+                    "a bearer token is required (Authorization: Bearer <token>)",
+                    r#"Bearer realm="invoicer""#,
+                ),
+                Some(_) => (
+                    "the bearer token is not valid (Authorization: Bearer <token>)",
+                    r#"Bearer realm="invoicer", error="invalid_token", error_description="the bearer token is not valid""#,
+                ),
+            };
+            let mut response = refuse(StatusCode::UNAUTHORIZED, message.into());
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
-                header::HeaderValue::from_static("Bearer"),
+                header::HeaderValue::from_static(challenge),
             );
             return response;
         }
@@ -143,6 +151,26 @@ fn check_host(headers: &HeaderMap, allowed: &[String]) -> Result<(), String> {
     }
 }
 
+/// Whether a browser page of `origin` may call the server: an origin on the list, or one on an
+/// allowed host.
+pub(super) fn origin_allowed(
+    origin: &str,
+    allowed_hosts: &[String],
+    allowed_origins: &[String],
+) -> bool {
+    let origin = origin.trim_end_matches('/');
+    if allowed_origins
+        .iter()
+        .any(|o| o == "*" || o.trim_end_matches('/').eq_ignore_ascii_case(origin))
+    {
+        return true;
+    }
+    origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+        .is_some_and(|authority| host_allowed(authority, allowed_hosts))
+}
+
 fn check_origin(
     headers: &HeaderMap,
     allowed_hosts: &[String],
@@ -151,22 +179,14 @@ fn check_origin(
     let Some(origin) = headers.get(header::ORIGIN) else {
         return Ok(());
     };
-    let origin = origin.to_str().unwrap_or("").trim_end_matches('/');
-    if allowed_origins
-        .iter()
-        .any(|o| o == "*" || o.trim_end_matches('/').eq_ignore_ascii_case(origin))
-    {
-        return Ok(());
-    }
-    let authority = origin
-        .strip_prefix("http://")
-        .or_else(|| origin.strip_prefix("https://"));
-    match authority {
-        Some(authority) if host_allowed(authority, allowed_hosts) => Ok(()),
-        _ => Err(format!(
+    let origin = origin.to_str().unwrap_or("");
+    if origin_allowed(origin, allowed_hosts, allowed_origins) {
+        Ok(())
+    } else {
+        Err(format!(
             "origin '{}' is not allowed (add it with --allowed-origin or MCP_ALLOWED_ORIGINS)",
             origin.chars().take(100).collect::<String>()
-        )),
+        ))
     }
 }
 

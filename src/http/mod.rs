@@ -1,7 +1,11 @@
 //! The HTTP front end: one axum router on one port carrying MCP over streamable HTTP
 //! (`/mcp`, rmcp's service) and legacy HTTP+SSE (`/sse` + `/message`, `sse.rs`), plus
-//! `GET /health` and the PDF download route (`routes.rs`).
+//! `GET /health` and the PDF download route (`routes.rs`), and the same tools as plain HTTP
+//! operations with their OpenAPI document (`rest.rs`).
 //!
+//! - `jsonrpc.rs`: reading a posted JSON-RPC message (parse errors, `Accept`, plain JSON-RPC
+//!   answered as a stateless request).
+//! - CORS (in this file): preflights of allowed origins answered before the token check.
 //! - `listener.rs`: the accept loop; caps on open connections (global and per IP) before a
 //!   byte is read, the header-read and keep-alive timeout.
 //! - `ratelimit.rs`: request rate limits per IP and per token, `429` with `Retry-After`.
@@ -18,6 +22,7 @@ mod guard;
 mod jsonrpc;
 mod listener;
 mod ratelimit;
+mod rest;
 mod routes;
 mod sessions;
 mod sse;
@@ -132,8 +137,17 @@ impl HttpConfig {
             }
         }
         let paths = [&self.mcp_path, &self.sse_path, &self.message_path()];
-        for reserved in ["/health", "/invoices"] {
-            if paths.iter().any(|p| p.as_str() == reserved) {
+        for reserved in [
+            "/health",
+            "/invoices",
+            "/tools",
+            "/openapi.json",
+            "/.well-known",
+        ] {
+            if paths
+                .iter()
+                .any(|p| p.as_str() == reserved || p.starts_with(&format!("{reserved}/")))
+            {
                 return Err(Error::validation(
                     "mcp_path",
                     format!("{reserved} is taken by invoicer's own route"),
@@ -189,12 +203,34 @@ fn router(server: InvoiceServer, config: HttpConfig, integrity: Integrity) -> (R
         .with_json_response(true)
         .with_max_request_body_bytes(config.max_body_bytes)
         .with_cancellation_token(sessions_closed.child_token());
+    // Two faces of one service over the same sessions: the SSE priming event (an empty
+    // `data:` with `retry:`) goes only to clients of protocol 2025-11-25 or later, which expect
+    // it; older SDKs log it as an unparsable message.
     let factory_server = server.clone();
-    let streamable = StreamableHttpService::new(
+    let primed = StreamableHttpService::new(
         move || Ok(factory_server.clone()),
         session_manager.clone(),
-        streamable_config,
+        streamable_config.clone(),
     );
+    let factory_server = server.clone();
+    let unprimed = StreamableHttpService::new(
+        move || Ok(factory_server.clone()),
+        session_manager.clone(),
+        streamable_config.with_sse_retry(None),
+    );
+    let streamable = axum::routing::any(move |request: axum::extract::Request| {
+        let service = if expects_sse_priming(request.headers()) {
+            primed.clone()
+        } else {
+            unprimed.clone()
+        };
+        async move {
+            match tower::ServiceExt::oneshot(service, request).await {
+                Ok(response) => response.map(axum::body::Body::new),
+                Err(never) => match never {},
+            }
+        }
+    });
     let state = AppState {
         shared: Arc::new(Shared {
             server,
@@ -212,7 +248,7 @@ fn router(server: InvoiceServer, config: HttpConfig, integrity: Integrity) -> (R
         }),
     };
     let mcp = Router::new()
-        .route_service(&config.mcp_path, streamable)
+        .route(&config.mcp_path, streamable)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             sessions::limit_streamable_sessions,
@@ -225,6 +261,9 @@ fn router(server: InvoiceServer, config: HttpConfig, integrity: Integrity) -> (R
         .route(&config.sse_path, axum::routing::get(sse::open))
         .route(&config.message_path(), axum::routing::post(sse::message))
         .route("/invoices/{file}", axum::routing::get(routes::invoice_file))
+        .route("/tools", axum::routing::get(rest::list))
+        .route("/tools/{name}", axum::routing::post(rest::call))
+        .route("/openapi.json", axum::routing::get(rest::openapi))
         .merge(mcp)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -233,9 +272,16 @@ fn router(server: InvoiceServer, config: HttpConfig, integrity: Integrity) -> (R
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             ratelimit::limit,
-        ));
+        ))
+        .layer(cors(&config));
     let router = Router::new()
         .route("/health", axum::routing::get(routes::health))
+        // No OAuth is served here: clients that probe for it must learn so (404), not be told
+        // to authenticate (401), or they start a registration that cannot succeed.
+        .route(
+            "/.well-known/{*rest}",
+            axum::routing::any(routes::no_such_document),
+        )
         .merge(guarded)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
@@ -243,6 +289,46 @@ fn router(server: InvoiceServer, config: HttpConfig, integrity: Integrity) -> (R
         ))
         .with_state(state.clone());
     (router, state)
+}
+
+/// Whether a streamable HTTP request comes from a client of protocol 2025-11-25 or later (the
+/// `MCP-Protocol-Version` header every request after `initialize` carries).
+fn expects_sse_priming(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get("mcp-protocol-version")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|version| version.trim() >= "2025-11-25")
+}
+
+/// CORS for browser clients (the MCP Inspector, web apps) on allowed origins: preflights are
+/// answered before the token is checked, and answers carry `Access-Control-Allow-Origin` with
+/// the page's origin (never `*`), so the page may read them and the `Mcp-Session-Id` header.
+/// Other origins get no CORS headers, and `guard` refuses their requests with `403`.
+fn cors(config: &HttpConfig) -> tower_http::cors::CorsLayer {
+    use axum::http::{HeaderName, Method, header};
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let hosts = config.allowed_hosts.clone();
+    let origins = config.allowed_origins.clone();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(move |origin, _| {
+            origin
+                .to_str()
+                .is_ok_and(|origin| guard::origin_allowed(origin, &hosts, &origins))
+        }))
+        .allow_methods([Method::GET, Method::POST, Method::DELETE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            HeaderName::from_static("mcp-session-id"),
+            HeaderName::from_static("mcp-protocol-version"),
+            HeaderName::from_static("last-event-id"),
+        ])
+        .expose_headers([
+            HeaderName::from_static("mcp-session-id"),
+            header::WWW_AUTHENTICATE,
+        ])
+        .max_age(Duration::from_secs(600))
 }
 
 /// A bound server, ready to run.

@@ -9,10 +9,11 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::AppState;
+use super::rest::error_response;
 use crate::domain::digest::sha256_hex;
 use crate::einvoice::Target;
 use crate::engine::{DocumentKey, Source};
-use crate::error::{Error, ErrorCode};
+use crate::error::Error;
 
 /// `GET /health`: 200 when the database answers and the record passed the integrity check at
 /// start; 503 with `degraded` and the reasons when it did not (or SQLite has since reported a
@@ -141,16 +142,11 @@ pub(super) async fn invoice_file(
     }
 }
 
-/// An engine error as JSON `{code, message, field}` with a fitting status.
-fn error_response(error: &Error) -> Response {
-    let status = match error.code {
-        ErrorCode::NotFound => StatusCode::NOT_FOUND,
-        ErrorCode::ValidationError => StatusCode::BAD_REQUEST,
-        ErrorCode::InvalidStatus | ErrorCode::Conflict => StatusCode::CONFLICT,
-        ErrorCode::ReadOnly => StatusCode::FORBIDDEN,
-        ErrorCode::StorageError | ErrorCode::RenderError | ErrorCode::Internal => {
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
-    };
-    (status, axum::Json(error)).into_response()
+/// `/.well-known/*`: nothing is published there (no OAuth metadata without OAuth).
+pub(super) async fn no_such_document() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        axum::Json(json!({ "error": "not found: this server publishes no /.well-known documents (it takes a bearer token, not OAuth)" })),
+    )
+        .into_response()
 }

@@ -3,15 +3,25 @@
 //! long as their stream is open; streamable HTTP sessions are registered when an `initialize`
 //! answer carries a new `Mcp-Session-Id`, and forgotten once rmcp's session manager no longer
 //! holds them (DELETE, idle timeout, shutdown).
+//!
+//! Many clients never end their streamable HTTP sessions (the TypeScript SDKs, the Inspector
+//! CLI and mcp-remote send no DELETE; the Inspector CLI opens one per call). So at a cap, the
+//! streamable session unused for longest (at least [`MIN_IDLE_TO_EVICT`]) is closed to make
+//! room, from the same address when the per-address cap is reached; only when every session
+//! is in use is the newcomer refused. A client whose session was closed gets `404` and opens a
+//! new one, as the protocol says. Legacy SSE sessions are never closed for a newcomer: their
+//! open stream is the session.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use rmcp::transport::streamable_http_server::session::SessionManager;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use serde_json::json;
 
@@ -52,9 +62,21 @@ impl IntoResponse for Refusal {
     }
 }
 
+/// The shortest time a streamable session must have been unused before it is closed to make
+/// room for a newcomer.
+pub const MIN_IDLE_TO_EVICT: Duration = Duration::from_secs(10);
+
+/// One open session as the registry sees it.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    transport: Transport,
+    ip: IpAddr,
+    last_used: Instant,
+}
+
 /// The open sessions of both transports, by id.
 pub struct SessionRegistry {
-    open: Mutex<HashMap<String, (Transport, IpAddr)>>,
+    open: Mutex<HashMap<String, Entry>>,
     streamable: Arc<LocalSessionManager>,
     max_sessions: usize,
     max_per_ip: usize,
@@ -81,27 +103,60 @@ impl SessionRegistry {
             let sessions = self.streamable.sessions.read().await;
             sessions.keys().map(|id| id.to_string()).collect()
         };
-        self.lock().retain(|id, (transport, _)| {
-            *transport == Transport::Sse || alive.iter().any(|a| a == id)
-        });
+        self.lock()
+            .retain(|id, entry| entry.transport == Transport::Sse || alive.iter().any(|a| a == id));
     }
 
-    /// Whether `ip` may open one more session.
+    /// Whether `ip` may open one more session; at a cap, the streamable session unused for
+    /// longest (of `ip` when its own cap is reached) is closed to make room, if there is one.
     pub async fn admit(&self, ip: IpAddr) -> Result<(), Refusal> {
         self.prune().await;
-        let open = self.lock();
-        if open.len() >= self.max_sessions {
-            return Err(Refusal::Full);
+        let (full, victim) = {
+            let open = self.lock();
+            let full = if open.values().filter(|e| e.ip == ip).count() >= self.max_per_ip {
+                Some(Refusal::TooManyFromClient)
+            } else if open.len() >= self.max_sessions {
+                Some(Refusal::Full)
+            } else {
+                None
+            };
+            let Some(full) = full else {
+                return Ok(());
+            };
+            (full, least_recently_used(&open, full, ip, Instant::now()))
+        };
+        let Some(victim) = victim else {
+            return Err(full);
+        };
+        self.lock().remove(&victim);
+        if let Err(e) = self.streamable.close_session(&victim.as_str().into()).await {
+            tracing::debug!("closing an idle session: {e}");
         }
-        if open.values().filter(|(_, owner)| *owner == ip).count() >= self.max_per_ip {
-            return Err(Refusal::TooManyFromClient);
-        }
+        tracing::info!(
+            transport = "streamable-http",
+            "closed the session unused for longest to make room"
+        );
         Ok(())
     }
 
     /// Record an open session.
     pub fn register(&self, id: String, transport: Transport, ip: IpAddr) {
-        self.lock().insert(id, (transport, ip));
+        let last_used = Instant::now();
+        self.lock().insert(
+            id,
+            Entry {
+                transport,
+                ip,
+                last_used,
+            },
+        );
+    }
+
+    /// Note that session `id` was used now.
+    pub fn touch(&self, id: &str) {
+        if let Some(entry) = self.lock().get_mut(id) {
+            entry.last_used = Instant::now();
+        }
     }
 
     /// Forget a closed session.
@@ -113,13 +168,32 @@ impl SessionRegistry {
     pub async fn counts(&self) -> (usize, usize) {
         self.prune().await;
         let open = self.lock();
-        let sse = open.values().filter(|(t, _)| *t == Transport::Sse).count();
+        let sse = open
+            .values()
+            .filter(|e| e.transport == Transport::Sse)
+            .count();
         (open.len() - sse, sse)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Transport, IpAddr)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
         self.open.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// The streamable session to close for a newcomer from `ip` at cap `full`: unused for longest,
+/// and for at least [`MIN_IDLE_TO_EVICT`].
+fn least_recently_used(
+    open: &HashMap<String, Entry>,
+    full: Refusal,
+    ip: IpAddr,
+    now: Instant,
+) -> Option<String> {
+    open.iter()
+        .filter(|(_, e)| e.transport == Transport::Streamable)
+        .filter(|(_, e)| full == Refusal::Full || e.ip == ip)
+        .filter(|(_, e)| now.saturating_duration_since(e.last_used) >= MIN_IDLE_TO_EVICT)
+        .min_by_key(|(_, e)| e.last_used)
+        .map(|(id, _)| id.clone())
 }
 
 /// Middleware on `/mcp`: a POST without a session id may open a session, so it must pass the
@@ -132,8 +206,14 @@ pub(super) async fn limit_streamable_sessions(
     next: Next,
 ) -> Response {
     let registry = &state.shared.sessions;
-    let opens_session =
-        request.method() == Method::POST && !request.headers().contains_key("mcp-session-id");
+    let session = request
+        .headers()
+        .get("mcp-session-id")
+        .and_then(|v| v.to_str().ok());
+    if let Some(id) = session {
+        registry.touch(id);
+    }
+    let opens_session = request.method() == Method::POST && session.is_none();
     if opens_session && let Err(refusal) = registry.admit(peer.ip()).await {
         return refusal.into_response();
     }
@@ -154,4 +234,59 @@ pub(super) async fn limit_streamable_sessions(
         registry.register(id.to_string(), Transport::Streamable, peer.ip());
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(transport: Transport, last: u8, idle_secs: u64, now: Instant) -> Entry {
+        Entry {
+            transport,
+            ip: IpAddr::from([10, 0, 0, last]),
+            last_used: now - Duration::from_secs(idle_secs),
+        }
+    }
+
+    #[test]
+    fn the_session_unused_for_longest_makes_room_and_never_a_busy_or_sse_one() {
+        let now = Instant::now() + Duration::from_secs(3600);
+        let ip = IpAddr::from([10, 0, 0, 1]);
+        let open: HashMap<String, Entry> = [
+            (
+                "recent".to_string(),
+                entry(Transport::Streamable, 1, 2, now),
+            ),
+            (
+                "older".to_string(),
+                entry(Transport::Streamable, 1, 60, now),
+            ),
+            ("oldest-sse".to_string(), entry(Transport::Sse, 1, 600, now)),
+            (
+                "other-ip".to_string(),
+                entry(Transport::Streamable, 2, 300, now),
+            ),
+        ]
+        .into();
+        // This address's cap: its own idle session goes, not another address's.
+        assert_eq!(
+            least_recently_used(&open, Refusal::TooManyFromClient, ip, now).as_deref(),
+            Some("older")
+        );
+        // The server's cap: anyone's.
+        assert_eq!(
+            least_recently_used(&open, Refusal::Full, ip, now).as_deref(),
+            Some("other-ip")
+        );
+        // Sessions used in the last seconds are kept.
+        let busy: HashMap<String, Entry> = [(
+            "recent".to_string(),
+            entry(Transport::Streamable, 1, 2, now),
+        )]
+        .into();
+        assert_eq!(
+            least_recently_used(&busy, Refusal::TooManyFromClient, ip, now),
+            None
+        );
+    }
 }

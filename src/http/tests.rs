@@ -56,12 +56,21 @@ async fn the_guard_wants_the_token_and_an_allowed_host_everywhere_but_health() {
     let get = |path: &str| request("GET", path, [127, 0, 0, 1]);
     let (code, headers) = status(&app, get("/invoices/1.pdf").body(Body::empty()).unwrap()).await;
     assert_eq!(code, StatusCode::UNAUTHORIZED);
-    assert_eq!(headers[header::WWW_AUTHENTICATE], "Bearer");
+    assert_eq!(
+        headers[header::WWW_AUTHENTICATE],
+        r#"Bearer realm="invoicer""#
+    );
     let wrong = get("/invoices/1.pdf")
         .header(header::AUTHORIZATION, "Bearer 0123456789abcdef0124")
         .body(Body::empty())
         .unwrap();
-    assert_eq!(status(&app, wrong).await.0, StatusCode::UNAUTHORIZED);
+    let (code, headers) = status(&app, wrong).await;
+    assert_eq!(code, StatusCode::UNAUTHORIZED);
+    let challenge = headers[header::WWW_AUTHENTICATE].to_str().unwrap();
+    assert!(
+        challenge.starts_with(r#"Bearer realm="invoicer", error="invalid_token""#),
+        "{challenge}"
+    );
     let right = get("/invoices/1.pdf")
         .header(header::AUTHORIZATION, "Bearer 0123456789abcdef0123")
         .body(Body::empty())
@@ -205,4 +214,197 @@ async fn health_says_degraded_with_the_reasons() {
     let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(body["status"], "degraded");
     assert_eq!(body["problems"][0], "triggers missing: payments_no_update");
+}
+
+#[tokio::test]
+async fn browsers_on_allowed_origins_get_cors_and_others_do_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(&dir, with_token("0123456789abcdef0123"));
+    let preflight = |origin: &str| {
+        request("OPTIONS", "/mcp", [127, 0, 0, 1])
+            .header(header::ORIGIN, origin)
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+            .header(
+                header::ACCESS_CONTROL_REQUEST_HEADERS,
+                "authorization, content-type, mcp-session-id, mcp-protocol-version",
+            )
+            .body(Body::empty())
+            .unwrap()
+    };
+    // The Inspector's origin: answered without a token, for its own origin only.
+    let (code, headers) = status(&app, preflight("http://localhost:6274")).await;
+    assert!(code.is_success(), "{code}");
+    assert_eq!(
+        headers[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+        "http://localhost:6274"
+    );
+    let allowed = headers[header::ACCESS_CONTROL_ALLOW_HEADERS]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    for name in [
+        "authorization",
+        "content-type",
+        "mcp-session-id",
+        "mcp-protocol-version",
+        "last-event-id",
+    ] {
+        assert!(allowed.contains(name), "{name} in {allowed}");
+    }
+    // A foreign origin gets no CORS headers, and its requests are refused.
+    let (_, headers) = status(&app, preflight("https://evil.example")).await;
+    assert!(headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+    let foreign = request("POST", "/mcp", [127, 0, 0, 1])
+        .header(header::ORIGIN, "https://evil.example")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(status(&app, foreign).await.0, StatusCode::FORBIDDEN);
+    // An allowed page may read a 401 and the session header of real answers.
+    let unauthorized = request("POST", "/mcp", [127, 0, 0, 1])
+        .header(header::ORIGIN, "http://localhost:6274")
+        .body(Body::empty())
+        .unwrap();
+    let (code, headers) = status(&app, unauthorized).await;
+    assert_eq!(code, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        headers[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+        "http://localhost:6274"
+    );
+    let exposed = headers[header::ACCESS_CONTROL_EXPOSE_HEADERS]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(exposed.contains("mcp-session-id"), "{exposed}");
+}
+
+#[tokio::test]
+async fn well_known_documents_are_not_found_even_with_a_token_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(&dir, with_token("0123456789abcdef0123"));
+    for path in [
+        "/.well-known/oauth-protected-resource",
+        "/.well-known/oauth-protected-resource/mcp",
+        "/.well-known/oauth-authorization-server",
+        "/.well-known/openid-configuration",
+    ] {
+        let get = request("GET", path, [127, 0, 0, 1])
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(status(&app, get).await.0, StatusCode::NOT_FOUND, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_post_without_accept_gets_json_and_one_that_refuses_json_is_told_what_to_send() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(&dir, HttpConfig::default());
+    // As other servers' docs show it: plain JSON-RPC, no session, no protocol version, no
+    // Accept, and curl's form content type.
+    let post = |body: &'static str| {
+        request("POST", "/mcp", [127, 0, 0, 1])
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let mut answers = Vec::new();
+    for body in [
+        r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#,
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"get_invoice_template","arguments":{"language":"de"}}}"#,
+    ] {
+        let response = app.clone().oneshot(post(body)).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{body}");
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        answers.push(serde_json::from_slice::<serde_json::Value>(&bytes).unwrap());
+    }
+    assert_eq!(
+        answers[0]["result"]["tools"].as_array().map(Vec::len),
+        Some(19),
+        "{}",
+        answers[0]
+    );
+    assert_eq!(
+        answers[1]["result"]["structuredContent"]["language"], "de",
+        "{}",
+        answers[1]
+    );
+    let initialize = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}"#;
+
+    let html_only = request("POST", "/mcp", [127, 0, 0, 1])
+        .header(header::ACCEPT, "text/html")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(initialize))
+        .unwrap();
+    let response = app.clone().oneshot(html_only).await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_ACCEPTABLE);
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&body).contains("Accept: application/json, text/event-stream"),
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+}
+
+/// Open a session speaking `protocol` and the first event of its GET stream, if one comes
+/// within half a second.
+async fn first_event_of_a_session(app: &Router, protocol: &str) -> Option<String> {
+    use http_body_util::BodyExt;
+    let initialize = format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"initialize","params":{{"protocolVersion":"{protocol}","capabilities":{{}},"clientInfo":{{"name":"old","version":"1"}}}}}}"#
+    );
+    let mut init = request("POST", "/mcp", [127, 0, 0, 1])
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::ACCEPT, "application/json, text/event-stream");
+    if protocol >= "2025-06-18" {
+        init = init.header("mcp-protocol-version", protocol);
+    }
+    let response = app
+        .clone()
+        .oneshot(init.body(Body::from(initialize)).unwrap())
+        .await
+        .unwrap();
+    let session = response.headers()["mcp-session-id"].clone();
+    let mut get = request("GET", "/mcp", [127, 0, 0, 1])
+        .header(header::ACCEPT, "text/event-stream")
+        .header("mcp-session-id", session);
+    if protocol >= "2025-06-18" {
+        get = get.header("mcp-protocol-version", protocol);
+    }
+    let stream = app
+        .clone()
+        .oneshot(get.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    let mut body = stream.into_body();
+    let frame = tokio::time::timeout(std::time::Duration::from_millis(500), body.frame()).await;
+    match frame {
+        Ok(Some(Ok(frame))) => frame
+            .into_data()
+            .ok()
+            .map(|bytes| String::from_utf8_lossy(&bytes).to_string()),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn only_clients_of_2025_11_25_or_later_get_the_sse_priming_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(&dir, HttpConfig::default());
+    let modern = first_event_of_a_session(&app, "2025-11-25").await;
+    assert!(
+        modern.as_deref().is_some_and(|e| e.contains("retry:")),
+        "{modern:?}"
+    );
+    for older in ["2025-06-18", "2025-03-26"] {
+        let first = first_event_of_a_session(&app, older).await;
+        assert!(
+            first.as_deref().is_none_or(|e| !e.contains("retry:")),
+            "{older}: {first:?}"
+        );
+    }
 }

@@ -11,6 +11,7 @@
 
 mod error;
 mod resources;
+pub mod schema;
 pub mod tools;
 
 use std::sync::Arc;
@@ -18,9 +19,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
-    ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig, Tool,
+    CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams, CompleteResult,
+    ContentBlock, ErrorCode, Implementation, ListPromptsResult, ListResourceTemplatesResult,
+    ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
+    ReadResourceResponse, ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -128,12 +130,54 @@ impl InvoiceServer {
     }
 
     /// Run one tool by name; `None` when no such tool is listed. The outcome is logged.
+    ///
+    /// A client that speaks protocol 2025-06-18 or later (`structured`) gets the result once, as
+    /// `structuredContent`, beside a one-line summary, and files as resource links beside the
+    /// embedded ones; an older one gets the result as JSON text and no links.
     pub async fn call(
         &self,
         name: &str,
         arguments: Value,
         download_base: Option<String>,
+        structured: bool,
     ) -> Option<CallToolResult> {
+        let outcome = self
+            .run_tool(name, arguments, download_base, Source::Mcp)
+            .await?;
+        Some(match outcome {
+            Ok(reply) => {
+                let mut content = vec![ContentBlock::text(reply.summary)];
+                if !structured {
+                    content.push(ContentBlock::text(reply.structured.to_string()));
+                }
+                // Resource links came with 2025-06-18, as structured results did: older clients
+                // get the embedded file (and the URI and download URL in the result) only.
+                content.extend(
+                    reply
+                        .attachments
+                        .into_iter()
+                        .filter(|block| structured || block.as_resource_link().is_none()),
+                );
+                let mut result = CallToolResult::success(content);
+                if structured {
+                    result.structured_content = Some(reply.structured);
+                }
+                result
+            }
+            Err(err) => error::tool_error(&err),
+        })
+    }
+
+    /// Run one tool by name for `source` (MCP, or the plain HTTP face of the same tools):
+    /// checked against read-only mode, on the blocking pool, counted while it runs and logged
+    /// (tool, duration, outcome). `None` when no such tool exists.
+    pub async fn run_tool(
+        &self,
+        name: &str,
+        arguments: Value,
+        download_base: Option<String>,
+        source: Source,
+    ) -> Option<Result<tools::Reply>> {
         let spec = tools::find(name)?;
         let _counted = CallGuard::new(&self.in_flight);
         let started = Instant::now();
@@ -142,7 +186,7 @@ impl InvoiceServer {
                 "{name} changes data and this server is read-only; reads and renders work"
             )))
         } else {
-            let engine = self.engine.clone();
+            let engine = self.engine.with_source(source);
             tokio::task::spawn_blocking(move || {
                 let cx = CallContext {
                     engine: &engine,
@@ -154,29 +198,18 @@ impl InvoiceServer {
             .unwrap_or_else(|e| Err(Error::internal(format!("the tool call failed: {e}"))))
         };
         let elapsed_ms = (started.elapsed().as_secs_f64() * 1e5).round() / 100.0;
-        let result = match outcome {
-            Ok(reply) => {
-                tracing::info!(tool = name, elapsed_ms, outcome = "ok", "tool call");
-                let mut content = vec![
-                    ContentBlock::text(reply.summary),
-                    ContentBlock::text(reply.structured.to_string()),
-                ];
-                content.extend(reply.attachments);
-                let mut result = CallToolResult::success(content);
-                result.structured_content = Some(reply.structured);
-                result
-            }
-            Err(err) => {
-                tracing::info!(
-                    tool = name,
-                    elapsed_ms,
-                    outcome = err.code.as_str(),
-                    "tool call"
-                );
-                error::tool_error(&err)
-            }
+        let outcome_code = match &outcome {
+            Ok(_) => "ok",
+            Err(err) => err.code.as_str(),
         };
-        Some(result)
+        tracing::info!(
+            tool = name,
+            source = source.as_str(),
+            elapsed_ms,
+            outcome = outcome_code,
+            "tool call"
+        );
+        Some(outcome)
     }
 
     /// Base URL for download links: the configured public URL, else `http://` + the `Host` of
@@ -190,9 +223,34 @@ impl InvoiceServer {
         Some(format!("http://{host}"))
     }
 
+    /// The configured public base URL of download links, if any.
+    pub fn public_url(&self) -> Option<&str> {
+        self.public_url.as_deref()
+    }
+
     /// The engine the tools call (read-only when the server is).
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+}
+
+/// The answer to a method the capabilities do not declare: -32601, naming what is offered.
+fn not_offered(method: &'static str) -> McpError {
+    McpError::new(
+        ErrorCode::METHOD_NOT_FOUND,
+        format!(
+            "{method} is not offered: invoicer serves tools (tools/list, tools/call) and resources (resources/list, resources/templates/list, resources/read), no prompts or completions"
+        ),
+        None,
+    )
+}
+
+/// Whether the client negotiated a protocol with structured tool output (2025-06-18 or later).
+/// A request without a handshake is a stateless 2026-07-28 one.
+fn speaks_structured_output(context: &RequestContext<RoleServer>) -> bool {
+    match context.peer.peer_info() {
+        Some(info) => info.protocol_version.to_string().as_str() >= "2025-06-18",
+        None => true,
     }
 }
 
@@ -230,13 +288,30 @@ impl ServerHandler for InvoiceServer {
     ) -> Result<CallToolResponse, McpError> {
         let arguments = Value::Object(request.arguments.unwrap_or_default());
         let base = self.download_base(&context);
-        match self.call(&request.name, arguments, base).await {
+        let structured = speaks_structured_output(&context);
+        match self.call(&request.name, arguments, base, structured).await {
             Some(result) => Ok(result.into()),
             None => Err(McpError::invalid_params(
                 format!("unknown tool '{}'", request.name),
                 None,
             )),
         }
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, McpError> {
+        Err(not_offered("prompts/list"))
+    }
+
+    async fn complete(
+        &self,
+        _request: CompleteRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, McpError> {
+        Err(not_offered("completion/complete"))
     }
 
     async fn list_resources(

@@ -101,14 +101,26 @@ def connect(args: argparse.Namespace, transport: str, token: str | None = None) 
     return Client(http, mode="legacy" if transport == "http" else "auto")
 
 
+def has_null(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, dict):
+        return any(has_null(v) for v in value.values())
+    if isinstance(value, list):
+        return any(has_null(v) for v in value)
+    return False
+
+
 async def call(client: Client, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
     """Call a tool that must succeed; its structured content."""
     result = await client.call_tool(name, arguments)
     text = [c.text for c in result.content if getattr(c, "type", None) == "text"]
     expect(not result.is_error, f"{name} failed: {text}")
     expect(result.structured_content is not None, f"{name} returned no structuredContent")
-    expect(len(text) >= 2 and json.loads(text[1]) == result.structured_content,
-           f"{name}: the second text block is not the structured content as JSON")
+    # One copy of the result: a one-line summary beside the structured content, not its JSON.
+    expect(len(text) == 1 and not text[0].startswith("{"),
+           f"{name}: expected one summary line beside structuredContent, got {text}")
+    expect(not has_null(result.structured_content), f"{name}: nulls in {result.structured_content}")
     return result.structured_content
 
 
@@ -116,9 +128,15 @@ async def call_error(client: Client, name: str, arguments: dict[str, Any]) -> di
     """Call a tool that must fail with a tool error; its {code, message, field} body."""
     result = await client.call_tool(name, arguments)
     expect(result.is_error is True, f"{name} should have failed: {result.structured_content}")
-    body = result.structured_content
-    expect(isinstance(body, dict) and {"code", "message", "field"} <= set(body),
+    # The body is the one text block, never structuredContent (it would not match the tool's
+    # output schema, and some clients then throw instead of showing the model the error).
+    expect(result.structured_content is None, f"{name}: structuredContent on an error")
+    text = [c.text for c in result.content if getattr(c, "type", None) == "text"]
+    expect(len(text) == 1, f"{name}: error content {result.content}")
+    body = json.loads(text[0])
+    expect(isinstance(body, dict) and {"code", "message"} <= set(body) <= {"code", "message", "field"},
            f"{name}: error body {body}")
+    body.setdefault("field", None)
     return body
 
 
@@ -153,10 +171,10 @@ async def scenario(args: argparse.Namespace) -> dict[str, Any]:
         out["customers"] = [c["name"] for c in customers["customers"]]
 
         doc = await call(client, "create_invoice_draft", draft(customer["id"]))
-        out["draft"] = {k: doc[k] for k in ("id", "status", "number", "amount_due")}
-        out["draft_totals"] = doc["totals"]
+        out["draft"] = {k: doc.get(k) for k in ("id", "status", "number", "amount_due")}
+        out["draft_totals"] = {k: doc[k] for k in ("total_net", "total_vat", "total_gross")}
         doc = await call(client, "update_invoice_draft", {"id": doc["id"], "patch": {"notes": "Danke!"}})
-        out["notes"] = doc["notes"]
+        out["notes"] = (await call(client, "get_invoice", {"id": doc["id"]}))["notes"]
         out["next_number"] = (await call(client, "preview_next_number", {"issue_date": "2026-11-21"}))["number"]
         doc = await call(client, "finalize_invoice", {"id": doc["id"]})
         number = doc["number"]
@@ -171,6 +189,10 @@ async def scenario(args: argparse.Namespace) -> dict[str, Any]:
         info = result.structured_content
         blobs = [c.resource for c in result.content if getattr(c, "type", None) == "resource"]
         expect(len(blobs) == 1, "render_invoice_pdf returns one embedded resource")
+        links = [c for c in result.content if getattr(c, "type", None) == "resource_link"]
+        expect(len(links) == 1 and str(links[0].uri) == str(blobs[0].uri)
+               and links[0].mime_type == "application/pdf",
+               f"a resource link beside the embedded PDF: {links}")
         pdf = base64.b64decode(blobs[0].blob)
         expect(pdf.startswith(b"%PDF-"), "the resource is a PDF")
         expect(blobs[0].mime_type == "application/pdf", f"mime type {blobs[0].mime_type}")

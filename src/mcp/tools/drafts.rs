@@ -4,30 +4,29 @@ use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{ByIdWithReason, DocumentArg, Effect, ToolSpec, describe};
-use crate::domain::document::{Document, NewInvoice};
+use super::{AnyObject, ByIdWithReason, DocumentArg, Effect, Receipt, Reply, ToolSpec, describe};
+use crate::domain::document::NewInvoice;
 use crate::domain::party::Language;
 use crate::engine::NumberPreview;
 
 pub(super) fn tools() -> Vec<ToolSpec> {
     vec![
-        ToolSpec::new::<NewInvoice, Document>(
+        ToolSpec::new::<NewInvoice, Receipt>(
             "create_invoice_draft",
             "Create invoice draft",
-            "Create a draft invoice. Give the buyer (or customer_id of a stored customer) and at \
-             least one line; the seller, currency, language and bank details default to the seller \
-             profile. Dates are ISO 8601 (YYYY-MM-DD), amounts and quantities decimal strings \
-             (\"1500.00\"), VAT rates in percent (\"19\"). A draft has no number yet: call \
-             finalize_invoice to issue it. get_invoice_template shows a complete example. Pass an \
-             idempotency_key to make retries safe.",
+            "Create a draft invoice (no number yet: finalize_invoice issues it). Needs the buyer \
+             or customer_id, and lines; seller, currency, language and bank details default to \
+             the seller profile. Dates YYYY-MM-DD, amounts and quantities decimal strings \
+             (\"1500.00\"), VAT rates percent (\"19\"). get_invoice_template has an example; an \
+             idempotency_key makes retries safe.",
             Effect::Writes,
             |cx, input| {
                 let document = cx.engine.create_invoice_draft(input)?;
                 let summary = format!("Created {}", describe(&document));
-                Ok((document, summary))
+                Ok((Receipt::of(&document), summary))
             },
         ),
-        ToolSpec::new::<UpdateDraft, Document>(
+        ToolSpec::new::<UpdateDraft, Receipt>(
             "update_invoice_draft",
             "Update invoice draft",
             "Change a draft with a JSON merge patch: send only the fields that change, null removes \
@@ -41,7 +40,7 @@ pub(super) fn tools() -> Vec<ToolSpec> {
                     .engine
                     .update_invoice_draft(id, serde_json::Value::Object(input.patch))?;
                 let summary = format!("Updated {}", describe(&document));
-                Ok((document, summary))
+                Ok((Receipt::of(&document), summary))
             },
         ),
         ToolSpec::new::<ByIdWithReason, Deleted>(
@@ -57,20 +56,20 @@ pub(super) fn tools() -> Vec<ToolSpec> {
                 Ok((Deleted { id, deleted: true }, format!("Deleted draft {id}")))
             },
         ),
-        ToolSpec::new::<TemplateArgs, NewInvoice>(
+        ToolSpec::with_reply::<TemplateArgs, AnyObject>(
             "get_invoice_template",
             "Example invoice payload",
             "An example payload that create_invoice_draft accepts as it is, in German (de) or \
              English (en): buyer, dates, lines with units and VAT rates, payment terms. Use it to \
              learn the field names and formats.",
             Effect::Reads,
-            |cx, input| {
+            |cx, input: TemplateArgs| {
                 let language = input.language.unwrap_or_default();
                 let example = cx.engine.get_invoice_template(language);
-                Ok((
-                    example,
+                Reply::new(
+                    &example,
                     format!("Example invoice payload ({})", language.as_str()),
-                ))
+                )
             },
         ),
         ToolSpec::new::<NextNumberArgs, NumberPreview>(
@@ -97,7 +96,7 @@ pub(super) fn tools() -> Vec<ToolSpec> {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct UpdateDraft {
-    /// The draft: its id (e.g. 12).
+    /// Id of the draft (12).
     id: DocumentArg,
     /// JSON merge patch: the fields of create_invoice_draft that change; null removes one.
     patch: serde_json::Map<String, serde_json::Value>,
@@ -128,7 +127,7 @@ struct NextNumberArgs {
     /// Series name; default `invoices` (credit notes: `credit-notes`).
     #[serde(default)]
     series: Option<String>,
-    /// Issue date assumed, ISO 8601 (YYYY-MM-DD); default today.
+    /// Issue date assumed; default today.
     #[serde(default)]
     issue_date: Option<NaiveDate>,
 }

@@ -4,17 +4,16 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::{ById, ByIdWithReason, DocumentArg, Effect, ToolSpec, describe};
+use super::{ById, ByIdWithReason, DocumentArg, Effect, Receipt, ToolSpec, describe};
 use crate::domain::credit_note::{CreditLine, NewCreditNote};
-use crate::domain::document::Document;
 use crate::domain::payment::NewPayment;
-use crate::engine::Finalized;
+use crate::engine::ArchiveStatus;
 
 pub(super) fn tools() -> Vec<ToolSpec> {
     vec![
-        ToolSpec::new::<ById, Finalized>(
+        ToolSpec::new::<ById, FinalizedReceipt>(
             "finalize_invoice",
             "Finalize invoice",
             "Issue a draft: assign the next gapless number of its series, fix the issue and due \
@@ -29,16 +28,19 @@ pub(super) fn tools() -> Vec<ToolSpec> {
                 for problem in &finalized.archive.problems {
                     summary.push_str(&format!(". Note: {problem}"));
                 }
-                Ok((finalized, summary))
+                let receipt = FinalizedReceipt {
+                    receipt: Receipt::of(&finalized.document),
+                    archive: finalized.archive,
+                };
+                Ok((receipt, summary))
             },
         ),
-        ToolSpec::new::<PaymentArgs, Document>(
+        ToolSpec::new::<PaymentArgs, Receipt>(
             "record_payment",
             "Record payment",
-            "Record money received for an open invoice (or refunded for a credit note). Without \
-             an amount the whole amount due is paid. Amounts are decimal strings in the \
-             document's currency (\"119.00\"); the date is ISO 8601 and defaults to today. When \
-             nothing is due any more the document becomes paid. Overpayments are refused.",
+            "Record money received for an open invoice (or refunded for a credit note); without \
+             an amount, the whole amount due. When nothing is due any more the document is paid. \
+             Overpayments are refused.",
             Effect::Writes,
             |cx, input| {
                 let id = input.id.id(cx.engine)?;
@@ -50,10 +52,10 @@ pub(super) fn tools() -> Vec<ToolSpec> {
                 };
                 let document = cx.engine.record_payment(id, payment)?;
                 let summary = format!("Payment recorded: {}", describe(&document));
-                Ok((document, summary))
+                Ok((Receipt::of(&document), summary))
             },
         ),
-        ToolSpec::new::<ByIdWithReason, Document>(
+        ToolSpec::new::<ByIdWithReason, Receipt>(
             "void_invoice",
             "Void invoice",
             "Void an open or uncollectible document that has no payments: it stays in the books \
@@ -64,10 +66,10 @@ pub(super) fn tools() -> Vec<ToolSpec> {
                 let id = input.id.id(cx.engine)?;
                 let document = cx.engine.void_invoice(id, input.reason.as_deref())?;
                 let summary = format!("Voided {}", describe(&document));
-                Ok((document, summary))
+                Ok((Receipt::of(&document), summary))
             },
         ),
-        ToolSpec::new::<ByIdWithReason, Document>(
+        ToolSpec::new::<ByIdWithReason, Receipt>(
             "mark_invoice_uncollectible",
             "Mark invoice uncollectible",
             "Mark an open invoice as uncollectible (bad debt). Payments can still be recorded \
@@ -79,15 +81,15 @@ pub(super) fn tools() -> Vec<ToolSpec> {
                     .engine
                     .mark_invoice_uncollectible(id, input.reason.as_deref())?;
                 let summary = format!("Marked uncollectible: {}", describe(&document));
-                Ok((document, summary))
+                Ok((Receipt::of(&document), summary))
             },
         ),
-        ToolSpec::new::<CreditNoteArgs, Document>(
+        ToolSpec::new::<CreditNoteArgs, Receipt>(
             "create_credit_note",
             "Create credit note",
-            "Create a draft credit note that corrects a finalized invoice: all its lines, or the \
-             positions named in `lines` (optionally with a smaller quantity). Finalize it with \
-             finalize_invoice; it then reduces the invoice's amount due.",
+            "Create a draft credit note correcting a finalized invoice (all lines, or those named \
+             in `lines`). Once finalized with finalize_invoice it reduces the invoice's amount \
+             due.",
             Effect::Writes,
             |cx, input| {
                 let request = NewCreditNote {
@@ -103,22 +105,30 @@ pub(super) fn tools() -> Vec<ToolSpec> {
                 };
                 let document = cx.engine.create_credit_note(request)?;
                 let summary = format!("Created {}", describe(&document));
-                Ok((document, summary))
+                Ok((Receipt::of(&document), summary))
             },
         ),
     ]
+}
+
+/// Result of `finalize_invoice`: the receipt and what was archived with it.
+#[derive(Debug, Serialize, JsonSchema)]
+struct FinalizedReceipt {
+    #[serde(flatten)]
+    receipt: Receipt,
+    archive: ArchiveStatus,
 }
 
 /// Arguments of `record_payment`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct PaymentArgs {
-    /// The document: its id (e.g. 12) or its number (e.g. "2026-0001").
+    /// Id (12) or number ("2026-0001").
     id: DocumentArg,
-    /// Amount received as a decimal string, e.g. "119.00"; default the whole amount due.
+    /// Amount received ("119.00"); default the whole amount due.
     #[serde(default)]
     amount: Option<Decimal>,
-    /// Day the money arrived, ISO 8601 (YYYY-MM-DD); default today.
+    /// Day the money arrived; default today.
     #[serde(default)]
     date: Option<NaiveDate>,
     /// Transfer, card, cash, …
@@ -133,7 +143,7 @@ struct PaymentArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CreditNoteArgs {
-    /// The finalized invoice to correct: its id (e.g. 12) or number (e.g. "2026-0001").
+    /// The finalized invoice to correct: id (12) or number ("2026-0001").
     invoice: DocumentArg,
     /// Lines to credit by position, each with an optional quantity; all lines in full when absent.
     #[serde(default)]
@@ -141,7 +151,7 @@ struct CreditNoteArgs {
     /// Why the invoice is corrected; printed on the credit note.
     #[serde(default)]
     reason: Option<String>,
-    /// Issue date, ISO 8601; default the day of finalization.
+    /// Issue date; default the day of finalization.
     #[serde(default)]
     issue_date: Option<NaiveDate>,
     /// Free text printed on the credit note.

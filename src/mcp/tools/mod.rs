@@ -21,6 +21,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::schema::{Side, slim};
 use crate::engine::{DocumentKey, Engine};
 use crate::error::{Error, Result, from_json_value};
 
@@ -47,6 +48,7 @@ impl Reply {
     fn new<T: Serialize>(value: &T, summary: impl Into<String>) -> Result<Reply> {
         Ok(Reply {
             structured: serde_json::to_value(value)
+                .map(super::schema::drop_nulls)
                 .map_err(|e| Error::internal(format!("cannot serialize the result: {e}")))?,
             summary: summary.into(),
             attachments: Vec::new(),
@@ -153,7 +155,10 @@ impl ToolSpec {
         )
         .with_title(title)
         .with_annotations(annotations);
-        tool.output_schema = Some(schema_for_output::<O>());
+        let output = Value::Object((*schema_for_output::<O>()).clone());
+        if let Value::Object(output) = slim(output, Side::Output) {
+            tool.output_schema = Some(Arc::new(output));
+        }
         ToolSpec { tool, effect, run }
     }
 
@@ -168,12 +173,13 @@ impl ToolSpec {
     }
 }
 
-/// The input schema of `T`, with the `$schema` and `title` keys that clients do not need.
+/// The input schema of `T`, lean (see [`super::schema`]).
 fn input_schema<T: JsonSchema + 'static>() -> Arc<JsonObject> {
-    let mut schema = (*schema_for_type::<T>()).clone();
-    schema.remove("$schema");
-    schema.remove("title");
-    Arc::new(schema)
+    let schema = Value::Object((*schema_for_type::<T>()).clone());
+    match slim(schema, Side::Input) {
+        Value::Object(schema) => Arc::new(schema),
+        _ => schema_for_type::<T>(),
+    }
 }
 
 /// Every tool, in the order `tools/list` shows them.
@@ -233,9 +239,11 @@ impl JsonSchema for DocumentArg {
     }
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        // `anyOf` rather than a type list, which some clients' schema checks and some models'
+        // function formats do not take.
         schemars::json_schema!({
-            "type": ["integer", "string"],
-            "description": "The document: its id (e.g. 12) or its number (e.g. \"2026-0001\")."
+            "anyOf": [{ "type": "integer" }, { "type": "string" }],
+            "description": "Id (12) or number (\"2026-0001\")."
         })
     }
 }
@@ -244,7 +252,7 @@ impl JsonSchema for DocumentArg {
 #[derive(Debug, serde::Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ById {
-    /// The document: its id (e.g. 12) or its number (e.g. "2026-0001").
+    /// Id (12) or number ("2026-0001").
     pub id: DocumentArg,
 }
 
@@ -252,11 +260,68 @@ pub struct ById {
 #[derive(Debug, serde::Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ByIdWithReason {
-    /// The document: its id (e.g. 12) or its number (e.g. "2026-0001").
+    /// Id (12) or number ("2026-0001").
     pub id: DocumentArg,
     /// Why, for the audit trail.
     #[serde(default)]
     pub reason: Option<String>,
+}
+
+/// The output schema of a result that is a payload for another tool (its schema is that tool's
+/// input schema): any object.
+pub struct AnyObject;
+
+impl JsonSchema for AnyObject {
+    fn schema_name() -> Cow<'static, str> {
+        "AnyObject".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "object" })
+    }
+}
+
+/// What a tool that writes a document returns: enough to go on without reading it again
+/// (get_invoice has the whole document).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Receipt {
+    id: i64,
+    kind: crate::domain::document::DocumentKind,
+    status: crate::domain::lifecycle::Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    number: Option<String>,
+    #[schemars(with = "String")]
+    currency: crate::domain::money::Currency,
+    total_net: rust_decimal::Decimal,
+    total_vat: rust_decimal::Decimal,
+    total_gross: rust_decimal::Decimal,
+    amount_paid: rust_decimal::Decimal,
+    amount_due: rust_decimal::Decimal,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    issue_date: Option<chrono::NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    due_date: Option<chrono::NaiveDate>,
+}
+
+impl Receipt {
+    /// The receipt of `document`.
+    pub fn of(document: &crate::domain::document::Document) -> Receipt {
+        let content = &document.content;
+        Receipt {
+            id: document.id,
+            kind: document.kind,
+            status: document.status,
+            number: document.number.clone(),
+            currency: content.currency,
+            total_net: content.totals.total_net,
+            total_vat: content.totals.total_vat,
+            total_gross: content.totals.total_gross,
+            amount_paid: document.amount_paid,
+            amount_due: document.amount_due,
+            issue_date: content.issue_date,
+            due_date: content.due_date,
+        }
+    }
 }
 
 /// A summary of a document for the text content: `Invoice 2026-0001 (open), 119.00 EUR due`.
@@ -309,6 +374,26 @@ mod tests {
                 "{} needs a description a model can act on",
                 spec.name()
             );
+            // Every hint explicit: app reviews (ChatGPT's) ask for all four and a title.
+            let listed = serde_json::to_value(&spec.tool).unwrap();
+            assert!(listed["title"].is_string(), "{} title", spec.name());
+            for hint in [
+                "readOnlyHint",
+                "destructiveHint",
+                "idempotentHint",
+                "openWorldHint",
+            ] {
+                assert!(
+                    listed["annotations"][hint].is_boolean(),
+                    "{} {hint}",
+                    spec.name()
+                );
+            }
+            let text = listed.to_string();
+            for format in ["int64", "uint32", "uint64", "\"uint\""] {
+                assert!(!text.contains(format), "{}: format {format}", spec.name());
+            }
+            assert!(!text.contains("\"null\""), "{}: a null type", spec.name());
         }
     }
 

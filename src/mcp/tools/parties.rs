@@ -27,11 +27,9 @@ pub(super) fn tools() -> Vec<ToolSpec> {
         ToolSpec::new::<SellerProfile, SellerProfile>(
             "set_seller_profile",
             "Set seller profile",
-            "Set your business data, the default seller of every new draft: `party` (name, \
-             address_lines, postcode, city, country_code as ISO 3166-1 alpha-2 like DE, vat_id \
-             like DE123456789, tax_number), `payment` (iban, bic, bank_name), default currency \
-             (ISO 4217), language (de or en), payment_days, legal_info for the footer. Replaces \
-             the whole profile.",
+            "Set your business: the seller of every new draft, with its bank account and the \
+             defaults of new drafts (currency, language, payment days, time zone). Replaces the \
+             whole profile.",
             Effect::WritesIdempotent,
             |cx, profile| {
                 let profile = cx.engine.set_seller_profile(profile)?;
@@ -42,9 +40,8 @@ pub(super) fn tools() -> Vec<ToolSpec> {
         ToolSpec::unparsed::<CustomerArgs, Customer>(
             "upsert_customer",
             "Add or update customer",
-            "Store a customer to bill again later (create_invoice_draft with customer_id). \
-             Without `id` a new customer is added; with `id` that customer is replaced. \
-             country_code is ISO 3166-1 alpha-2 (DE, FR, …), vat_id carries its country prefix.",
+            "Store a customer to bill again later (create_invoice_draft with customer_id): a new \
+             one without `id`, else that customer replaced.",
             Effect::WritesIdempotent,
             |cx, arguments| {
                 let customer = cx
@@ -97,6 +94,7 @@ struct ListCustomersArgs {
     query: Option<String>,
     /// At most this many, 1 to 1000 (default 100).
     #[serde(default)]
+    #[schemars(range(min = 1, max = 1000))]
     limit: Option<u32>,
 }
 

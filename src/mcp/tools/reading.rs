@@ -36,10 +36,8 @@ pub(super) fn tools() -> Vec<ToolSpec> {
         ToolSpec::new::<ListFilter, Page>(
             "list_invoices",
             "List invoices",
-            "Invoices and credit notes, newest first, filtered by status (draft, open, paid, void, \
-             uncollectible), kind, customer_id, issue date range (from, to; ISO 8601), overdue, or \
-             a text query on number, buyer name, external id and notes. Returns at most `limit` \
-             (default 50); pass `next_cursor` as `cursor` for the next page.",
+            "Invoices and credit notes, newest first, narrowed by the fields given. A page holds \
+             `limit` documents (default 50); pass `next_cursor` as `cursor` for the next.",
             Effect::Reads,
             |cx, filter| {
                 let page = cx.engine.list_invoices(&filter)?;
@@ -65,11 +63,9 @@ pub(super) fn tools() -> Vec<ToolSpec> {
         ToolSpec::with_reply::<ById, RenderedPdfInfo>(
             "render_invoice_pdf",
             "Render invoice PDF",
-            "The PDF of an invoice or credit note, as an embedded resource (base64, \
-             application/pdf) and, over HTTP, a download URL. A finalized document returns the \
-             PDF archived when it was issued, byte for byte; a draft is rendered with a DRAFT \
-             watermark. PDFs over 640 KiB are not embedded: the result links the resource \
-             invoice://{id}/pdf and the download URL instead.",
+            "The PDF of an invoice or credit note, embedded (up to 640 KiB, else linked as \
+             invoice://{id}/pdf) and, over HTTP, as a download URL. A finalized document's PDF \
+             is the one archived when it was issued; a draft's carries a DRAFT watermark.",
             Effect::Reads,
             |cx, input: ById| {
                 let document = cx.engine.get_invoice(&input.id.0)?;
@@ -102,34 +98,29 @@ pub(super) fn tools() -> Vec<ToolSpec> {
                         pdf_uri(document.id)
                     ));
                 }
-                let attachment = if info.embedded {
-                    let blob = base64::engine::general_purpose::STANDARD.encode(&rendered.pdf);
-                    ContentBlock::resource(
-                        ResourceContents::blob(blob, pdf_uri(document.id)).with_mime_type(PDF_MIME),
-                    )
-                } else {
-                    ContentBlock::resource_link(
-                        Resource::new(pdf_uri(document.id), info.file_name.clone())
-                            .with_mime_type(PDF_MIME)
-                            .with_size(info.size_bytes),
-                    )
-                };
                 let mut reply = Reply::new(&info, summary)?;
-                reply.attachments.push(attachment);
+                if info.embedded {
+                    let blob = base64::engine::general_purpose::STANDARD.encode(&rendered.pdf);
+                    reply.attachments.push(ContentBlock::resource(
+                        ResourceContents::blob(blob, pdf_uri(document.id)).with_mime_type(PDF_MIME),
+                    ));
+                }
+                reply.attachments.push(ContentBlock::resource_link(
+                    Resource::new(pdf_uri(document.id), info.file_name.clone())
+                        .with_mime_type(PDF_MIME)
+                        .with_size(info.size_bytes),
+                ));
                 Ok(reply)
             },
         ),
         ToolSpec::with_reply::<ExportArgs, ExportedInfo>(
             "export_einvoice",
             "Export e-invoice",
-            "The e-invoice of a finalized invoice or credit note, from the same data as its PDF: \
-             `facturx` is the PDF/A-3b with the CII XML inside (Factur-X / ZUGFeRD; `profile` \
-             en16931 (default), extended or xrechnung); `xrechnung-cii` and `xrechnung-ubl` are \
-             XRechnung 3.0 XML for German public buyers (they need the buyer reference, both \
-             e-mail addresses and the seller's phone); `peppol-ubl` is Peppol BIS Billing 3.0 (both \
-             parties need a European VAT ID); `facturx-xml` is the Factur-X XML alone. Returned as \
-             an embedded resource and, over HTTP, a download URL. A missing piece comes back as \
-             VALIDATION_ERROR naming the field.",
+            "The e-invoice of a finalized document: `facturx` (PDF/A-3 with the CII XML inside, \
+             Factur-X / ZUGFeRD), `facturx-xml`, `xrechnung-cii` or `xrechnung-ubl` (German \
+             public buyers: needs buyer_reference, both e-mails, the seller's phone), \
+             `peppol-ubl` (both parties need an EU VAT ID). Embedded and, over HTTP, a download \
+             URL. What a format lacks comes back as VALIDATION_ERROR naming the field.",
             Effect::Reads,
             |cx, input: ExportArgs| {
                 let target = Target::parse(&input.format, input.profile.as_deref())?;
@@ -172,16 +163,15 @@ pub(super) fn tools() -> Vec<ToolSpec> {
                             .with_mime_type(exported.mime_type),
                     )
                 };
-                let attachment = match contents {
-                    Some(contents) => ContentBlock::resource(contents),
-                    None => ContentBlock::resource_link(
-                        Resource::new(uri, info.file_name.clone())
-                            .with_mime_type(exported.mime_type)
-                            .with_size(info.size_bytes),
-                    ),
-                };
                 let mut reply = Reply::new(&info, summary)?;
-                reply.attachments.push(attachment);
+                if let Some(contents) = contents {
+                    reply.attachments.push(ContentBlock::resource(contents));
+                }
+                reply.attachments.push(ContentBlock::resource_link(
+                    Resource::new(uri, info.file_name.clone())
+                        .with_mime_type(exported.mime_type)
+                        .with_size(info.size_bytes),
+                ));
                 Ok(reply)
             },
         ),
@@ -219,9 +209,9 @@ pub fn pdf_uri(id: i64) -> String {
 #[derive(Debug, serde::Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ExportArgs {
-    /// The finalized document: its id (e.g. 12) or its number (e.g. "2026-0001").
+    /// Id (12) or number ("2026-0001") of a finalized document.
     id: super::DocumentArg,
-    /// facturx, facturx-xml, facturx-extended-xml, xrechnung-cii, xrechnung-ubl or peppol-ubl.
+    /// The format.
     #[schemars(extend("enum" = ["facturx", "facturx-xml", "facturx-extended-xml", "xrechnung-cii", "xrechnung-ubl", "peppol-ubl"]))]
     format: String,
     /// Only for facturx: en16931 (default), extended or xrechnung.
