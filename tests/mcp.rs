@@ -577,12 +577,27 @@ fn typescript_sdk_1_sees_results_that_match_their_schemas_and_errors_it_can_read
         assert_eq!(out["listed"], json!(["2026-0001"]));
         assert_eq!(out["pdf_pages"], 1);
         assert_eq!(
+            out["progress"],
+            json!([[0, 1]]),
+            "{transport}: the progress notification of the render"
+        );
+        assert_eq!(
             out["bad_quantity"]["code"], "VALIDATION_ERROR",
             "{transport}"
         );
         assert_eq!(out["bad_quantity"]["field"], "lines[0].quantity");
         assert_eq!(out["not_found"]["code"], "NOT_FOUND");
         assert_eq!(out["void_paid"]["code"], "INVALID_STATUS");
+        assert_eq!(
+            out["others"],
+            json!({
+                "customers": 1, "updated": "draft", "deleted": true,
+                "uncollectible": "uncollectible", "voided": "void",
+                "credit_note": ["CN-2026-0001", "credit_note", "2026-0001"],
+                "exported": "application/xml"
+            }),
+            "{transport}"
+        );
         assert_eq!(out["bad_limit"]["field"], "limit");
         assert_eq!(out["warnings"], json!([]), "{transport}: the SDK warned");
     }

@@ -43,6 +43,15 @@ fn rpc_error(bytes: &[u8], error: &serde_json::Error) -> Response {
     (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
 }
 
+/// Whether `message` is an `initialize` request (the only one that opens a session).
+fn is_initialize(message: &ClientJsonRpcMessage) -> bool {
+    matches!(
+        message,
+        ClientJsonRpcMessage::Request(request)
+            if matches!(request.request, rmcp::model::ClientRequest::InitializeRequest(_))
+    )
+}
+
 /// The protocol a bare JSON-RPC request is answered in.
 const STATELESS_PROTOCOL: &str = "2026-07-28";
 
@@ -160,13 +169,19 @@ pub(super) async fn check_post(
         }
     }
     match read_message(body, state.shared.config.max_body_bytes).await {
-        Ok((_, bytes)) => {
-            // The body is a JSON-RPC message whatever it was labelled (`curl -d` says
-            // form-urlencoded).
-            parts.headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
+        Ok((message, bytes)) => {
+            // The body is a JSON-RPC message whatever a script labelled it (`curl -d` says
+            // form-urlencoded). Not so for a browser (it sends an Origin): a POST it may send
+            // without a CORS preflight must not pass as JSON, or any page could call tools.
+            if !parts.headers.contains_key(header::ORIGIN) {
+                parts.headers.insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+            }
+            if is_initialize(&message) {
+                parts.extensions.insert(super::sessions::OpensSession);
+            }
             let bytes = as_stateless_if_bare(&mut parts.headers, bytes);
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await

@@ -179,7 +179,7 @@ struct Shared {
     config: HttpConfig,
     /// What the integrity check at start found (triggers, chain head, quick check).
     integrity: Integrity,
-    sessions: SessionRegistry,
+    sessions: Arc<SessionRegistry>,
     sse: sse::SseSessions,
     /// Cancelled once in-flight calls have finished at shutdown: ends every session.
     sessions_closed: CancellationToken,
@@ -235,11 +235,11 @@ fn router(server: InvoiceServer, config: HttpConfig, integrity: Integrity) -> (R
         shared: Arc::new(Shared {
             server,
             integrity,
-            sessions: SessionRegistry::new(
+            sessions: Arc::new(SessionRegistry::new(
                 session_manager,
                 config.max_sessions,
                 config.max_sessions_per_ip,
-            ),
+            )),
             config: config.clone(),
             sse: sse::SseSessions::default(),
             sessions_closed: sessions_closed.clone(),
@@ -269,11 +269,11 @@ fn router(server: InvoiceServer, config: HttpConfig, integrity: Integrity) -> (R
             state.clone(),
             guard::check,
         ))
+        .layer(cors(&config))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             ratelimit::limit,
-        ))
-        .layer(cors(&config));
+        ));
     let router = Router::new()
         .route("/health", axum::routing::get(routes::health))
         // No OAuth is served here: clients that probe for it must learn so (404), not be told
@@ -301,7 +301,7 @@ fn expects_sse_priming(headers: &axum::http::HeaderMap) -> bool {
 }
 
 /// CORS for browser clients (the MCP Inspector, web apps) on allowed origins: preflights are
-/// answered before the token is checked, and answers carry `Access-Control-Allow-Origin` with
+/// answered (inside the rate limit) before the Host and token checks, and answers carry `Access-Control-Allow-Origin` with
 /// the page's origin (never `*`), so the page may read them and the `Mcp-Session-Id` header.
 /// Other origins get no CORS headers, and `guard` refuses their requests with `403`.
 fn cors(config: &HttpConfig) -> tower_http::cors::CorsLayer {
@@ -322,6 +322,8 @@ fn cors(config: &HttpConfig) -> tower_http::cors::CorsLayer {
             header::ACCEPT,
             HeaderName::from_static("mcp-session-id"),
             HeaderName::from_static("mcp-protocol-version"),
+            HeaderName::from_static("mcp-method"),
+            HeaderName::from_static("mcp-name"),
             HeaderName::from_static("last-event-id"),
         ])
         .expose_headers([

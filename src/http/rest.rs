@@ -42,6 +42,18 @@ pub(super) async fn call(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
+    // A browser page may POST form or text bodies without a CORS preflight; only JSON, which
+    // needs one, is taken from a page (it sends an Origin). Scripts may omit the type.
+    let json_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().starts_with("application/json"));
+    if headers.contains_key(header::ORIGIN) && !json_type {
+        return error_response(&Error::validation(
+            "Content-Type",
+            "send the arguments as Content-Type: application/json",
+        ));
+    }
     let arguments = if body.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Map::new())
     } else {
@@ -63,7 +75,11 @@ pub(super) async fn call(
     };
     let server = &state.shared.server;
     let base = download_base(server, &headers);
-    match server.run_tool(&name, arguments, base, Source::Http).await {
+    let progress = crate::mcp::tools::Progress::default();
+    match server
+        .run_tool(&name, arguments, base, Source::Http, progress)
+        .await
+    {
         None => error_response(&Error::not_found(format!(
             "no tool '{name}': GET /tools lists them"
         ))),

@@ -6,9 +6,11 @@
 //!
 //! Many clients never end their streamable HTTP sessions (the TypeScript SDKs, the Inspector
 //! CLI and mcp-remote send no DELETE; the Inspector CLI opens one per call). So at a cap, the
-//! streamable session unused for longest (at least [`MIN_IDLE_TO_EVICT`]) is closed to make
-//! room, from the same address when the per-address cap is reached; only when every session
-//! is in use is the newcomer refused. A client whose session was closed gets `404` and opens a
+//! streamable session unused for longest (no request in flight, no event stream open, and
+//! nothing sent for at least [`MIN_IDLE_TO_EVICT`]) is closed to make room, from the same
+//! address when the per-address cap is reached; only when every session is in use is the
+//! newcomer refused. Only an `initialize` request opens a session (a stateless request opens
+//! none, so it never closes anyone's). A client whose session was closed gets `404` and opens a
 //! new one, as the protocol says. Legacy SSE sessions are never closed for a newcomer: their
 //! open stream is the session.
 
@@ -72,7 +74,14 @@ struct Entry {
     transport: Transport,
     ip: IpAddr,
     last_used: Instant,
+    /// Requests (and event streams) of the session whose answer is not finished.
+    in_flight: usize,
 }
+
+/// Marks a request as one that may open a session (`initialize`), for the session caps; set by
+/// the JSON-RPC reader, which has parsed the body.
+#[derive(Debug, Clone, Copy)]
+pub struct OpensSession;
 
 /// The open sessions of both transports, by id.
 pub struct SessionRegistry {
@@ -112,7 +121,7 @@ impl SessionRegistry {
     pub async fn admit(&self, ip: IpAddr) -> Result<(), Refusal> {
         self.prune().await;
         let (full, victim) = {
-            let open = self.lock();
+            let mut open = self.lock();
             let full = if open.values().filter(|e| e.ip == ip).count() >= self.max_per_ip {
                 Some(Refusal::TooManyFromClient)
             } else if open.len() >= self.max_sessions {
@@ -123,12 +132,17 @@ impl SessionRegistry {
             let Some(full) = full else {
                 return Ok(());
             };
-            (full, least_recently_used(&open, full, ip, Instant::now()))
+            // Chosen and removed under one lock: no request can start on it in between, and no
+            // other newcomer can take the same room.
+            let victim = least_recently_used(&open, full, ip, Instant::now());
+            if let Some(victim) = &victim {
+                open.remove(victim);
+            }
+            (full, victim)
         };
         let Some(victim) = victim else {
             return Err(full);
         };
-        self.lock().remove(&victim);
         if let Err(e) = self.streamable.close_session(&victim.as_str().into()).await {
             tracing::debug!("closing an idle session: {e}");
         }
@@ -148,14 +162,20 @@ impl SessionRegistry {
                 transport,
                 ip,
                 last_used,
+                in_flight: 0,
             },
         );
     }
 
-    /// Note that session `id` was used now.
-    pub fn touch(&self, id: &str) {
+    /// A request of session `id` starts; it counts as in flight until the guard is dropped.
+    fn begin(self: &Arc<Self>, id: &str) -> SessionUse {
         if let Some(entry) = self.lock().get_mut(id) {
             entry.last_used = Instant::now();
+            entry.in_flight += 1;
+        }
+        SessionUse {
+            registry: self.clone(),
+            id: id.to_string(),
         }
     }
 
@@ -180,8 +200,23 @@ impl SessionRegistry {
     }
 }
 
-/// The streamable session to close for a newcomer from `ip` at cap `full`: unused for longest,
-/// and for at least [`MIN_IDLE_TO_EVICT`].
+/// A request of a session in flight; when it ends, the session was last used now.
+struct SessionUse {
+    registry: Arc<SessionRegistry>,
+    id: String,
+}
+
+impl Drop for SessionUse {
+    fn drop(&mut self) {
+        if let Some(entry) = self.registry.lock().get_mut(&self.id) {
+            entry.in_flight = entry.in_flight.saturating_sub(1);
+            entry.last_used = Instant::now();
+        }
+    }
+}
+
+/// The streamable session to close for a newcomer from `ip` at cap `full`: nothing in flight,
+/// unused for longest, and for at least [`MIN_IDLE_TO_EVICT`].
 fn least_recently_used(
     open: &HashMap<String, Entry>,
     full: Refusal,
@@ -189,7 +224,7 @@ fn least_recently_used(
     now: Instant,
 ) -> Option<String> {
     open.iter()
-        .filter(|(_, e)| e.transport == Transport::Streamable)
+        .filter(|(_, e)| e.transport == Transport::Streamable && e.in_flight == 0)
         .filter(|(_, e)| full == Refusal::Full || e.ip == ip)
         .filter(|(_, e)| now.saturating_duration_since(e.last_used) >= MIN_IDLE_TO_EVICT)
         .min_by_key(|(_, e)| e.last_used)
@@ -206,14 +241,14 @@ pub(super) async fn limit_streamable_sessions(
     next: Next,
 ) -> Response {
     let registry = &state.shared.sessions;
-    let session = request
+    let in_use = request
         .headers()
         .get("mcp-session-id")
-        .and_then(|v| v.to_str().ok());
-    if let Some(id) = session {
-        registry.touch(id);
-    }
-    let opens_session = request.method() == Method::POST && session.is_none();
+        .and_then(|v| v.to_str().ok())
+        .map(|id| registry.begin(id));
+    let opens_session = request.method() == Method::POST
+        && in_use.is_none()
+        && request.extensions().get::<OpensSession>().is_some();
     if opens_session && let Err(refusal) = registry.admit(peer.ip()).await {
         return refusal.into_response();
     }
@@ -233,7 +268,16 @@ pub(super) async fn limit_streamable_sessions(
         tracing::info!(transport = "streamable-http", "session opened");
         registry.register(id.to_string(), Transport::Streamable, peer.ip());
     }
-    response
+    // In flight until the answer (an event stream too) is sent or dropped.
+    match in_use {
+        Some(in_use) => response.map(|body| {
+            axum::body::Body::new(http_body_util::BodyExt::map_frame(body, move |frame| {
+                let _ = &in_use;
+                frame
+            }))
+        }),
+        None => response,
+    }
 }
 
 #[cfg(test)]
@@ -245,6 +289,7 @@ mod tests {
             transport,
             ip: IpAddr::from([10, 0, 0, last]),
             last_used: now - Duration::from_secs(idle_secs),
+            in_flight: 0,
         }
     }
 
@@ -278,11 +323,17 @@ mod tests {
             least_recently_used(&open, Refusal::Full, ip, now).as_deref(),
             Some("other-ip")
         );
-        // Sessions used in the last seconds are kept.
-        let busy: HashMap<String, Entry> = [(
-            "recent".to_string(),
-            entry(Transport::Streamable, 1, 2, now),
-        )]
+        // Sessions used in the last seconds are kept, and so is one with a call in flight or
+        // a stream open, however long ago it started.
+        let mut streaming = entry(Transport::Streamable, 1, 600, now);
+        streaming.in_flight = 1;
+        let busy: HashMap<String, Entry> = [
+            (
+                "recent".to_string(),
+                entry(Transport::Streamable, 1, 2, now),
+            ),
+            ("streaming".to_string(), streaming),
+        ]
         .into();
         assert_eq!(
             least_recently_used(&busy, Refusal::TooManyFromClient, ip, now),

@@ -408,3 +408,32 @@ async fn only_clients_of_2025_11_25_or_later_get_the_sse_priming_event() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_page_cannot_send_a_call_as_a_form_or_text_post_without_the_preflight() {
+    let dir = tempfile::tempdir().unwrap();
+    // No token, on loopback: the Origin and the content type are all that stop a page.
+    let app = app(&dir, HttpConfig::default());
+    let call = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_invoice_template","arguments":{}}}"#;
+    for content_type in ["text/plain", "application/x-www-form-urlencoded"] {
+        let mcp = request("POST", "/mcp", [127, 0, 0, 1])
+            .header(header::ORIGIN, "http://localhost:3000")
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(call))
+            .unwrap();
+        let (code, _) = status(&app, mcp).await;
+        assert_eq!(code, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type}");
+        let rest = request("POST", "/tools/get_invoice_template", [127, 0, 0, 1])
+            .header(header::ORIGIN, "http://localhost:3000")
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from("{}"))
+            .unwrap();
+        let (code, _) = status(&app, rest).await;
+        assert_eq!(code, StatusCode::BAD_REQUEST, "{content_type}");
+    }
+    // The same from a script (no Origin) is served.
+    let script = request("POST", "/tools/get_invoice_template", [127, 0, 0, 1])
+        .body(Body::from("{}"))
+        .unwrap();
+    assert_eq!(status(&app, script).await.0, StatusCode::OK);
+}

@@ -20,8 +20,9 @@ use std::time::Instant;
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams, CompleteResult,
-    ContentBlock, ErrorCode, Implementation, ListPromptsResult, ListResourceTemplatesResult,
-    ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
+    ContentBlock, ErrorCode, GetPromptRequestParams, GetPromptResponse, Implementation,
+    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, ProgressNotificationParam, ReadResourceRequestParams,
     ReadResourceResponse, ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
@@ -140,9 +141,10 @@ impl InvoiceServer {
         arguments: Value,
         download_base: Option<String>,
         structured: bool,
+        progress: tools::Progress,
     ) -> Option<CallToolResult> {
         let outcome = self
-            .run_tool(name, arguments, download_base, Source::Mcp)
+            .run_tool(name, arguments, download_base, Source::Mcp, progress)
             .await?;
         Some(match outcome {
             Ok(reply) => {
@@ -177,6 +179,7 @@ impl InvoiceServer {
         arguments: Value,
         download_base: Option<String>,
         source: Source,
+        progress: tools::Progress,
     ) -> Option<Result<tools::Reply>> {
         let spec = tools::find(name)?;
         let _counted = CallGuard::new(&self.in_flight);
@@ -191,6 +194,7 @@ impl InvoiceServer {
                 let cx = CallContext {
                     engine: &engine,
                     download_base: download_base.as_deref(),
+                    progress: &progress,
                 };
                 spec.call(&cx, arguments)
             })
@@ -289,7 +293,34 @@ impl ServerHandler for InvoiceServer {
         let arguments = Value::Object(request.arguments.unwrap_or_default());
         let base = self.download_base(&context);
         let structured = speaks_structured_output(&context);
-        match self.call(&request.name, arguments, base, structured).await {
+        // With a progress token, the steps of long calls go out as notifications, all before
+        // the result.
+        let (progress, forwarder) = match context.meta.get_progress_token() {
+            Some(token) => {
+                let (sender, mut steps) = tokio::sync::mpsc::unbounded_channel::<tools::Step>();
+                let peer = context.peer.clone();
+                let forwarder = tokio::spawn(async move {
+                    while let Some(step) = steps.recv().await {
+                        let notification =
+                            ProgressNotificationParam::new(token.clone(), f64::from(step.done))
+                                .with_total(f64::from(step.total))
+                                .with_message(step.message);
+                        if peer.notify_progress(notification).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+                (tools::Progress::to(sender), Some(forwarder))
+            }
+            None => (tools::Progress::default(), None),
+        };
+        let result = self
+            .call(&request.name, arguments, base, structured, progress)
+            .await;
+        if let Some(forwarder) = forwarder {
+            let _ = forwarder.await;
+        }
+        match result {
             Some(result) => Ok(result.into()),
             None => Err(McpError::invalid_params(
                 format!("unknown tool '{}'", request.name),
@@ -304,6 +335,14 @@ impl ServerHandler for InvoiceServer {
         _context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, McpError> {
         Err(not_offered("prompts/list"))
+    }
+
+    async fn get_prompt(
+        &self,
+        _request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, McpError> {
+        Err(not_offered("prompts/get"))
     }
 
     async fn complete(

@@ -111,7 +111,43 @@ async function scenario() {
     out.listed = listed.items.map((item) => item.number);
     const pdf = await call(client, 'render_invoice_pdf', { id: finalized.number });
     out.pdf_pages = pdf.pages;
+    // With a progress callback the SDK sends a progress token, and a render that takes a
+    // while (a draft of 200 lines, several pages) reports when it starts.
+    const long = await call(client, 'create_invoice_draft', { ...DRAFT, lines: Array(200).fill(DRAFT.lines[0]) });
+    const steps = [];
+    const rendered = await client.callTool(
+      { name: 'render_invoice_pdf', arguments: { id: long.id } },
+      undefined,
+      { onprogress: (step) => steps.push([step.progress, step.total]) },
+    );
+    expect(!rendered.isError, `render failed: ${JSON.stringify(rendered.content)}`);
+    out.progress = steps;
+    await call(client, 'delete_invoice_draft', { id: long.id });
     await call(client, 'get_invoice_history', { id: finalized.number });
+
+    // Every other tool once, so each output schema meets a real result (the SDK checks them).
+    const customer = await call(client, 'upsert_customer', DRAFT.buyer);
+    const customers = await call(client, 'list_customers', {});
+    const second = await call(client, 'create_invoice_draft', { ...DRAFT, buyer: undefined, customer_id: customer.id });
+    const updated = await call(client, 'update_invoice_draft', { id: second.id, patch: { notes: 'Danke' } });
+    const deleted = await call(client, 'delete_invoice_draft', { id: second.id, reason: 'duplicate' });
+    const third = await call(client, 'create_invoice_draft', DRAFT);
+    const issued = await call(client, 'finalize_invoice', { id: third.id });
+    const writtenOff = await call(client, 'mark_invoice_uncollectible', { id: issued.id, reason: 'insolvent' });
+    const voided = await call(client, 'void_invoice', { id: issued.id, reason: 'written off' });
+    const credit = await call(client, 'create_credit_note', { invoice: finalized.number, lines: [{ position: 1, quantity: '1' }], reason: 'one hour less' });
+    const creditIssued = await call(client, 'finalize_invoice', { id: credit.id });
+    const creditNote = await call(client, 'get_invoice', { id: credit.id });
+    const exported = await call(client, 'export_einvoice', { id: finalized.number, format: 'facturx-xml' });
+    out.others = {
+      customers: customers.customers.length,
+      updated: updated.status,
+      deleted: deleted.deleted,
+      uncollectible: writtenOff.status,
+      voided: voided.status,
+      credit_note: [creditIssued.number, creditNote.kind, creditNote.corrects.number],
+      exported: exported.mime_type,
+    };
     await call(client, 'preview_next_number', {});
     await call(client, 'get_invoice_template', { language: 'en' });
     await call(client, 'list_customers', {});

@@ -23,6 +23,8 @@ pub(super) fn tools() -> Vec<ToolSpec> {
             Effect::Writes,
             |cx, input| {
                 let id = input.id.id(cx.engine)?;
+                cx.progress
+                    .report(0, 1, "numbering, rendering and archiving the PDF");
                 let finalized = cx.engine.finalize_invoice(id)?;
                 let mut summary = format!("Finalized {}", describe(&finalized.document));
                 for problem in &finalized.archive.problems {

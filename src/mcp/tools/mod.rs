@@ -31,6 +31,44 @@ pub struct CallContext<'a> {
     pub engine: &'a Engine,
     /// Base URL for PDF download links, when the call came over HTTP.
     pub download_base: Option<&'a str>,
+    /// Where a long call (a render, an export, a finalization) reports its steps.
+    pub progress: &'a Progress,
+}
+
+/// Where a tool reports how far a long call is: MCP `notifications/progress` when the client
+/// sent a progress token, nothing otherwise. A call reports when its slow part starts; a
+/// report right before the result would be lost by clients that drop a progress notification
+/// arriving together with the answer (the TypeScript SDK 1.x does).
+#[derive(Debug, Clone, Default)]
+pub struct Progress(Option<tokio::sync::mpsc::UnboundedSender<Step>>);
+
+/// One report: `done` of `total` steps, and what is happening.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// Steps done; grows with every report of a call.
+    pub done: u32,
+    /// Steps in all.
+    pub total: u32,
+    /// What is happening, for people.
+    pub message: String,
+}
+
+impl Progress {
+    /// Reports go to `sender`.
+    pub fn to(sender: tokio::sync::mpsc::UnboundedSender<Step>) -> Progress {
+        Progress(Some(sender))
+    }
+
+    /// Report a step (dropped when nobody listens).
+    pub fn report(&self, done: u32, total: u32, message: impl Into<String>) {
+        if let Some(sender) = &self.0 {
+            let _ = sender.send(Step {
+                done,
+                total,
+                message: message.into(),
+            });
+        }
+    }
 }
 
 /// A tool's answer: the structured result, a one-line summary for people, and extra content

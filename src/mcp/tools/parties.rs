@@ -61,7 +61,10 @@ pub(super) fn tools() -> Vec<ToolSpec> {
                 let customers = cx
                     .engine
                     .list_customers(args.query.as_deref(), args.limit)?;
-                let summary = format!("{} customer(s)", customers.len());
+                let mut summary = format!("{} customer(s)", customers.len());
+                for customer in &customers {
+                    summary.push_str(&format!("\n{}: {}", customer.id, customer.party.name));
+                }
                 Ok((CustomerList { customers }, summary))
             },
         ),

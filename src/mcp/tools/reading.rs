@@ -41,7 +41,23 @@ pub(super) fn tools() -> Vec<ToolSpec> {
             Effect::Reads,
             |cx, filter| {
                 let page = cx.engine.list_invoices(&filter)?;
+                // One line per document, so a client that shows only text has the list too.
                 let mut summary = format!("{} document(s)", page.items.len());
+                for item in &page.items {
+                    let name = match &item.number {
+                        Some(number) => number.clone(),
+                        None => format!("draft {}", item.id),
+                    };
+                    summary.push_str(&format!(
+                        "\n{name} ({}{}) {}: {} {}, due {}",
+                        item.status.as_str(),
+                        if item.overdue { ", overdue" } else { "" },
+                        item.buyer_name,
+                        item.total_gross,
+                        item.currency,
+                        item.amount_due,
+                    ));
+                }
                 if let Some(cursor) = &page.next_cursor {
                     summary.push_str(&format!("; more with cursor \"{cursor}\""));
                 }
@@ -69,6 +85,7 @@ pub(super) fn tools() -> Vec<ToolSpec> {
             Effect::Reads,
             |cx, input: ById| {
                 let document = cx.engine.get_invoice(&input.id.0)?;
+                cx.progress.report(0, 1, "rendering the PDF");
                 let rendered = cx.engine.render_invoice_pdf(&input.id.0)?;
                 let info = RenderedPdfInfo {
                     id: document.id,
@@ -125,6 +142,8 @@ pub(super) fn tools() -> Vec<ToolSpec> {
             |cx, input: ExportArgs| {
                 let target = Target::parse(&input.format, input.profile.as_deref())?;
                 let document = cx.engine.get_invoice(&input.id.0)?;
+                cx.progress
+                    .report(0, 1, format!("making the {} e-invoice", target.as_str()));
                 let exported = cx.engine.export_einvoice(&input.id.0, target)?;
                 let uri = einvoice_uri(document.id, target);
                 let embedded = exported.bytes.len() <= MAX_EMBEDDED_PDF_BYTES;
