@@ -576,3 +576,54 @@ fn a_character_xml_forbids_never_reaches_an_archived_e_invoice() {
         json!({"parsed": 0, "errors": []})
     );
 }
+
+#[test]
+fn not_subject_to_vat_carries_a_zero_rate_in_the_breakdown_only() {
+    // XRechnung's BR-DE-14 wants the category rate (BT-119) in every VAT breakdown; EN 16931
+    // forbids a rate for "not subject to VAT" on lines (BR-O-05), not in the breakdown.
+    let db = db_with_seller();
+    let mut doc = json!({"buyer": buyer("DE", None), "issue_date": "2026-11-21",
+                         "buyer_reference": "04011000-12345-67",
+                         "vat_exemption_reasons": {"O": "Nicht steuerbarer Umsatz"},
+                         "lines": [line("Vereinsbeitrag", "1", "120.00", "0")]});
+    doc["lines"][0]["vat_category"] = json!("O");
+    let created = cli_json(
+        &db.path,
+        &["invoice", "create", "--file", "-"],
+        &doc.to_string(),
+    );
+    let id = created["id"].as_i64().unwrap();
+    cli_json(&db.path, &["invoice", "finalize", &id.to_string()], "");
+    let mut files = Vec::new();
+    for (format, breakdown_rate, line_rate) in [
+        (
+            "xrechnung-cii",
+            "<ram:CategoryCode>O</ram:CategoryCode><ram:RateApplicablePercent>0</ram:RateApplicablePercent>",
+            "<ram:CategoryCode>O</ram:CategoryCode></ram:ApplicableTradeTax>",
+        ),
+        (
+            "xrechnung-ubl",
+            "<cbc:ID>O</cbc:ID><cbc:Percent>0</cbc:Percent>",
+            "<cbc:ID>O</cbc:ID><cac:TaxScheme>",
+        ),
+    ] {
+        let file = db.dir.path().join(format!("not_subject.{format}.xml"));
+        export_to(&db, id, format, None, &file);
+        let xml: String = std::fs::read_to_string(&file)
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        assert!(xml.contains(breakdown_rate), "{format}: {xml}");
+        assert!(xml.contains(line_rate), "{format}: the line has no rate");
+        files.push(file.to_str().unwrap().to_string());
+    }
+    let report = validate(&files);
+    let cii = &report["not_subject.xrechnung-cii.xml"];
+    assert_eq!(cii["xsd"], "ok", "{cii}");
+    assert_eq!(
+        cii["fatal"],
+        json!(["FX-SCH-A-000556 Value of 'ram:ID' is not allowed."]),
+        "only the guideline id Factur-X does not list: {cii}"
+    );
+    assert_eq!(report["not_subject.xrechnung-ubl.xml"]["xsd"], "ok");
+}

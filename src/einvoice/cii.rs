@@ -260,9 +260,9 @@ fn write_settlement(x: &mut Xml, terms: &InvoiceTerms<'_>) -> Result<()> {
         x.optional("ram:ExemptionReason", group.exemption_reason)?; // BT-120
         x.leaf("ram:BasisAmount", &terms.amount(group.taxable))?; // BT-116
         x.leaf("ram:CategoryCode", group.category.code())?; // BT-118
-        if group.category != VatCategory::NotSubject {
-            x.leaf("ram:RateApplicablePercent", &plain(group.rate))?; // BT-119
-        }
+        // Always, 0 for "not subject to VAT": XRechnung's BR-DE-14 wants BT-119 in every
+        // breakdown, and EN 16931 forbids a rate for O only on lines, allowances and charges.
+        x.leaf("ram:RateApplicablePercent", &plain(group.rate))?; // BT-119
         x.close("ram:ApplicableTradeTax")?;
     }
     if let Some((start, end)) = terms.period {

@@ -131,9 +131,8 @@ pub fn write(terms: &InvoiceTerms<'_>, format: Format) -> Result<Vec<u8>> {
         x.leaf_with("cbc:TaxAmount", &money, &terms.amount(group.tax))?; // BT-117
         x.open("cac:TaxCategory", &[])?;
         x.leaf("cbc:ID", group.category.code())?; // BT-118
-        if group.category != VatCategory::NotSubject {
-            x.leaf("cbc:Percent", &plain(group.rate))?; // BT-119
-        }
+        // Always, 0 for "not subject to VAT" (XRechnung BR-DE-14; see the CII writer).
+        x.leaf("cbc:Percent", &plain(group.rate))?; // BT-119
         x.optional("cbc:TaxExemptionReason", group.exemption_reason)?; // BT-120
         vat_scheme(&mut x)?;
         x.close("cac:TaxCategory")?;
