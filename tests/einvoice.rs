@@ -627,3 +627,66 @@ fn not_subject_to_vat_carries_a_zero_rate_in_the_breakdown_only() {
     );
     assert_eq!(report["not_subject.xrechnung-ubl.xml"]["xsd"], "ok");
 }
+
+#[test]
+fn no_delivery_date_is_invented_and_an_intra_community_supply_needs_one() {
+    let db = db_with_seller();
+    let create = |doc: &Value| {
+        let created = cli_json(
+            &db.path,
+            &["invoice", "create", "--file", "-"],
+            &doc.to_string(),
+        );
+        let id = created["id"].as_i64().unwrap();
+        cli_json(&db.path, &["invoice", "finalize", &id.to_string()], "");
+        id
+    };
+    // No supply date, no period: the e-invoice carries no BT-72 (the PDF says in words that
+    // the supply was on the issue date).
+    let plain = create(&json!({"buyer": buyer("DE", Some("DE123456789")),
+                               "issue_date": "2026-11-21", "order_reference": "PO-4711",
+                               "lines": [line("Beratung", "1", "100.00", "19")]}));
+    for format in ["facturx-xml", "peppol-ubl"] {
+        let file = db.dir.path().join(format!("plain.{format}.xml"));
+        export_to(&db, plain, format, None, &file);
+        let xml = std::fs::read_to_string(&file).unwrap();
+        assert!(
+            !xml.contains("OccurrenceDateTime") && !xml.contains("ActualDeliveryDate"),
+            "{format}: a delivery date nobody gave: {xml}"
+        );
+    }
+    // With a supply date it is written.
+    let dated = create(&json!({"buyer": buyer("DE", Some("DE123456789")),
+                               "issue_date": "2026-11-21", "supply_date": "2026-11-18",
+                               "order_reference": "PO-4712",
+                               "lines": [line("Beratung", "1", "100.00", "19")]}));
+    let file = db.dir.path().join("dated.peppol-ubl.xml");
+    export_to(&db, dated, "peppol-ubl", None, &file);
+    let xml = std::fs::read_to_string(&file).unwrap();
+    assert!(xml.contains("<cbc:ActualDeliveryDate>2026-11-18</cbc:ActualDeliveryDate>"));
+    // An intra-community supply without either is refused, naming the field and the rule.
+    let mut k = json!({"buyer": buyer("AT", Some("ATU13585627")), "issue_date": "2026-11-21",
+                       "vat_exemption_reasons": {"K": "Innergemeinschaftliche Lieferung"},
+                       "lines": [line("Maschine", "1", "1000.00", "0")]});
+    k["lines"][0]["vat_category"] = json!("K");
+    let id = create(&k);
+    let out = db.dir.path().join("k.xml");
+    let refused = run_binary(
+        &db.path,
+        &[
+            "export",
+            &id.to_string(),
+            "--format",
+            "facturx-xml",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(refused.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("supply_date") && stderr.contains("BR-IC-11"),
+        "{stderr}"
+    );
+}

@@ -52,6 +52,16 @@ pub fn check(terms: &InvoiceTerms<'_>, format: Format) -> Result<()> {
             ));
         }
     }
+    if categories.contains(&VatCategory::IntraCommunity)
+        && terms.delivery_date.is_none()
+        && terms.period.is_none()
+    {
+        return Err(Error::validation(
+            "supply_date",
+            "an intra-community supply needs the delivery date (BT-72) or the service period \
+             (BG-14) (BR-IC-11): give supply_date or service_period",
+        ));
+    }
     for group in &terms.vat {
         if group.category.needs_exemption_reason() && group.exemption_reason.is_none() {
             return Err(Error::validation(

@@ -183,11 +183,9 @@ impl<'a> InvoiceTerms<'a> {
             seller,
             seller_phone: profile.and_then(|p| p.phone.as_deref()),
             buyer: &content.buyer,
-            // No supply date and no period: the supply was on the issue date (the PDF says so).
-            delivery_date: content.supply_date.or(match content.service_period {
-                None => Some(issue_date),
-                Some(_) => None,
-            }),
+            // Only a date the user gave: without one the PDF says in words that the supply was
+            // on the issue date, but the e-invoice invents no BT-72.
+            delivery_date: content.supply_date,
             deliver_to: content
                 .lines
                 .iter()
