@@ -134,6 +134,18 @@ fn db_with_seller() -> TestDb {
     db
 }
 
+/// Create `doc` as a draft and finalize it; its id.
+fn create_finalized(db: &TestDb, doc: &Value) -> i64 {
+    let created = cli_json(
+        &db.path,
+        &["invoice", "create", "--file", "-"],
+        &doc.to_string(),
+    );
+    let id = created["id"].as_i64().expect("id");
+    cli_json(&db.path, &["invoice", "finalize", &id.to_string()], "");
+    id
+}
+
 /// The spread finalized in a database with the seller set (`db_with_seller`), plus a credit
 /// note on `several_rates`; (name, id).
 fn finalized_spread(db: &TestDb) -> Vec<(String, i64)> {
@@ -587,13 +599,7 @@ fn not_subject_to_vat_carries_a_zero_rate_in_the_breakdown_only() {
                          "vat_exemption_reasons": {"O": "Nicht steuerbarer Umsatz"},
                          "lines": [line("Vereinsbeitrag", "1", "120.00", "0")]});
     doc["lines"][0]["vat_category"] = json!("O");
-    let created = cli_json(
-        &db.path,
-        &["invoice", "create", "--file", "-"],
-        &doc.to_string(),
-    );
-    let id = created["id"].as_i64().unwrap();
-    cli_json(&db.path, &["invoice", "finalize", &id.to_string()], "");
+    let id = create_finalized(&db, &doc);
     let mut files = Vec::new();
     for (format, breakdown_rate, line_rate) in [
         (
@@ -631,16 +637,7 @@ fn not_subject_to_vat_carries_a_zero_rate_in_the_breakdown_only() {
 #[test]
 fn no_delivery_date_is_invented_and_an_intra_community_supply_needs_one() {
     let db = db_with_seller();
-    let create = |doc: &Value| {
-        let created = cli_json(
-            &db.path,
-            &["invoice", "create", "--file", "-"],
-            &doc.to_string(),
-        );
-        let id = created["id"].as_i64().unwrap();
-        cli_json(&db.path, &["invoice", "finalize", &id.to_string()], "");
-        id
-    };
+    let create = |doc: &Value| create_finalized(&db, doc);
     // No supply date, no period: the e-invoice carries no BT-72 (the PDF says in words that
     // the supply was on the issue date).
     let plain = create(&json!({"buyer": buyer("DE", Some("DE123456789")),
