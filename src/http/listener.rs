@@ -19,9 +19,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::ConnectInfo;
-use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -224,13 +222,7 @@ pub async fn serve(
             let mut router = router.clone();
             async move {
                 let response = router.call(request).await?;
-                // In flight until the body (an event stream too) is sent or dropped.
-                Ok::<_, std::convert::Infallible>(response.map(|body| {
-                    Body::new(body.map_frame(move |frame| {
-                        let _ = &in_flight;
-                        frame
-                    }))
-                }))
+                Ok::<_, std::convert::Infallible>(super::hold_until_sent(response, in_flight))
             }
         });
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));

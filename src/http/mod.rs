@@ -206,18 +206,16 @@ fn router(server: InvoiceServer, config: HttpConfig, integrity: Integrity) -> (R
     // Two faces of one service over the same sessions: the SSE priming event (an empty
     // `data:` with `retry:`) goes only to clients of protocol 2025-11-25 or later, which expect
     // it; older SDKs log it as an unparsable message.
-    let factory_server = server.clone();
-    let primed = StreamableHttpService::new(
-        move || Ok(factory_server.clone()),
-        session_manager.clone(),
-        streamable_config.clone(),
-    );
-    let factory_server = server.clone();
-    let unprimed = StreamableHttpService::new(
-        move || Ok(factory_server.clone()),
-        session_manager.clone(),
-        streamable_config.with_sse_retry(None),
-    );
+    let face = |config: StreamableHttpServerConfig| {
+        let factory_server = server.clone();
+        StreamableHttpService::new(
+            move || Ok(factory_server.clone()),
+            session_manager.clone(),
+            config,
+        )
+    };
+    let primed = face(streamable_config.clone());
+    let unprimed = face(streamable_config.with_sse_retry(None));
     let streamable = axum::routing::any(move |request: axum::extract::Request| {
         let service = if expects_sse_priming(request.headers()) {
             primed.clone()
@@ -291,6 +289,21 @@ fn router(server: InvoiceServer, config: HttpConfig, integrity: Integrity) -> (R
     (router, state)
 }
 
+/// `response` with `guard` kept alive until its body (an event stream too) has been sent or
+/// dropped: how the connection and session registries know that a request is still in flight.
+fn hold_until_sent<G: Send + 'static>(
+    response: axum::response::Response,
+    guard: G,
+) -> axum::response::Response {
+    use http_body_util::BodyExt;
+    response.map(|body| {
+        axum::body::Body::new(body.map_frame(move |frame| {
+            let _ = &guard;
+            frame
+        }))
+    })
+}
+
 /// Whether a streamable HTTP request comes from a client of protocol 2025-11-25 or later (the
 /// `MCP-Protocol-Version` header every request after `initialize` carries).
 fn expects_sse_priming(headers: &axum::http::HeaderMap) -> bool {
@@ -301,8 +314,9 @@ fn expects_sse_priming(headers: &axum::http::HeaderMap) -> bool {
 }
 
 /// CORS for browser clients (the MCP Inspector, web apps) on allowed origins: preflights are
-/// answered (inside the rate limit) before the Host and token checks, and answers carry `Access-Control-Allow-Origin` with
-/// the page's origin (never `*`), so the page may read them and the `Mcp-Session-Id` header.
+/// answered (inside the rate limit) before the Host and token checks, and answers carry
+/// `Access-Control-Allow-Origin` with the page's origin (never `*`), so the page may read them
+/// and the `Mcp-Session-Id` header.
 /// Other origins get no CORS headers, and `guard` refuses their requests with `403`.
 fn cors(config: &HttpConfig) -> tower_http::cors::CorsLayer {
     use axum::http::{HeaderName, Method, header};

@@ -74,7 +74,7 @@ pub(super) async fn call(
         }
     };
     let server = &state.shared.server;
-    let base = download_base(server, &headers);
+    let base = server.download_base_for(&headers);
     let progress = crate::mcp::tools::Progress::default();
     match server
         .run_tool(&name, arguments, base, Source::Http, progress)
@@ -91,7 +91,7 @@ pub(super) async fn call(
 /// `GET /openapi.json`.
 pub(super) async fn openapi(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let server = &state.shared.server;
-    let base = download_base(server, &headers).unwrap_or_default();
+    let base = server.download_base_for(&headers).unwrap_or_default();
     let with_token = state.shared.config.token.is_some();
     axum::Json(document(server, &base, with_token)).into_response()
 }
@@ -166,15 +166,6 @@ pub fn document(server: &InvoiceServer, base: &str, with_token: bool) -> Value {
         document["security"] = json!([{ "bearer": [] }]);
     }
     document
-}
-
-/// Base URL of links in results: the configured public URL, else the request's `Host`.
-fn download_base(server: &InvoiceServer, headers: &HeaderMap) -> Option<String> {
-    if let Some(url) = server.public_url() {
-        return Some(url.to_string());
-    }
-    let host = headers.get(header::HOST)?.to_str().ok()?;
-    Some(format!("http://{host}"))
 }
 
 /// An engine error as `{code, message, field}` with a fitting status.

@@ -268,14 +268,8 @@ pub(super) async fn limit_streamable_sessions(
         tracing::info!(transport = "streamable-http", "session opened");
         registry.register(id.to_string(), Transport::Streamable, peer.ip());
     }
-    // In flight until the answer (an event stream too) is sent or dropped.
     match in_use {
-        Some(in_use) => response.map(|body| {
-            axum::body::Body::new(http_body_util::BodyExt::map_frame(body, move |frame| {
-                let _ = &in_use;
-                frame
-            }))
-        }),
+        Some(in_use) => super::hold_until_sent(response, in_use),
         None => response,
     }
 }

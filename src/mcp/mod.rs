@@ -220,16 +220,17 @@ impl InvoiceServer {
     /// the HTTP request the call came in (none over stdio).
     fn download_base(&self, context: &RequestContext<RoleServer>) -> Option<String> {
         let parts = context.extensions.get::<axum::http::request::Parts>()?;
+        self.download_base_for(&parts.headers)
+    }
+
+    /// Base URL for download links of a call that came in an HTTP request with `headers`: the
+    /// configured public URL, else `http://` + its `Host`.
+    pub fn download_base_for(&self, headers: &axum::http::HeaderMap) -> Option<String> {
         if let Some(url) = &self.public_url {
             return Some(url.to_string());
         }
-        let host = parts.headers.get(axum::http::header::HOST)?.to_str().ok()?;
+        let host = headers.get(axum::http::header::HOST)?.to_str().ok()?;
         Some(format!("http://{host}"))
-    }
-
-    /// The configured public base URL of download links, if any.
-    pub fn public_url(&self) -> Option<&str> {
-        self.public_url.as_deref()
     }
 
     /// The engine the tools call (read-only when the server is).

@@ -368,7 +368,10 @@ async def limits(args: argparse.Namespace) -> dict[str, Any]:
             # The server answered 413 and closed while the client was still sending: the
             # reset can reach the client before the answer does.
             out["huge_body"] = "reset"
-        out["health_after_huge_body"] = (await http.get(f"{args.url}/health")).status_code
+    # On a new connection: the one the huge body came on may be closed by the server after
+    # its 413 while the pool still holds it.
+    async with httpx2.AsyncClient(timeout=10) as fresh:
+        out["health_after_huge_body"] = (await fresh.get(f"{args.url}/health")).status_code
     return out
 
 
