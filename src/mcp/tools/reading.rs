@@ -49,13 +49,13 @@ pub(super) fn tools() -> Vec<ToolSpec> {
                         None => format!("draft {}", item.id),
                     };
                     summary.push_str(&format!(
-                        "\n{name} ({}{}) {}: {} {}, due {}",
+                        "\n{name} ({}{}) {}: total {} {currency}, due {} {currency}",
                         item.status.as_str(),
                         if item.overdue { ", overdue" } else { "" },
                         item.buyer_name,
                         item.total_gross,
-                        item.currency,
                         item.amount_due,
+                        currency = item.currency,
                     ));
                 }
                 if let Some(cursor) = &page.next_cursor {
