@@ -92,7 +92,7 @@ fn errors_are_one_line_with_stable_exit_codes() {
         &seller_json().to_string(),
     ));
     let mut bad = draft_json("10");
-    bad["lines"][0]["quantity"] = json!("-3");
+    bad["lines"][0]["quantity"] = json!("0");
     let out = db.cli_with_stdin(&["invoice", "create", "--file", "-"], &bad.to_string());
     assert_eq!(out.status.code(), Some(3));
     let stderr = String::from_utf8_lossy(&out.stderr);

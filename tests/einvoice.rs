@@ -687,3 +687,105 @@ fn no_delivery_date_is_invented_and_an_intra_community_supply_needs_one() {
         "{stderr}"
     );
 }
+
+/// A fixture of `tests/fixtures/documents/`.
+fn fixture(name: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/documents")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("JSON")
+}
+
+#[test]
+fn the_whole_invoice_carries_every_group_into_every_format() {
+    let db = TestDb::new();
+    cli_json(
+        &db.path,
+        &["seller", "set", "--file", "-"],
+        &fixture("seller.json").to_string(),
+    );
+    let created = cli_json(
+        &db.path,
+        &["invoice", "create", "--file", "-"],
+        &fixture("whole-invoice.json").to_string(),
+    );
+    // By hand: line 1 = 120.5 × 45.1234 = 5437.3697, − 5 % of 5437.37 (271.87) + 25.00 →
+    // 5190.50; line 2 = 1000 × 12.50 / 100 = 125.00 − 10 % → 112.50; line 3 = −3 × 10 = −30.00.
+    // Lines 5273.00 − allowance 100.00 + charge 2 % of 1000.00 (20.00) = 5193.00 net, 19 % VAT
+    // 986.67, gross 6179.67, − prepaid 500.00 + rounding 0.01 = 5679.68 due.
+    let totals = &created["totals"];
+    for (key, value) in [
+        ("line_total", "5273.00"),
+        ("allowance_total", "100.00"),
+        ("charge_total", "20.00"),
+        ("total_net", "5193.00"),
+        ("total_vat", "986.67"),
+        ("total_gross", "6179.67"),
+        ("paid_amount", "500.00"),
+        ("rounding_amount", "0.01"),
+        ("amount_payable", "5679.68"),
+    ] {
+        assert_eq!(totals[key], value, "{key}: {totals}");
+    }
+    let nets: Vec<&str> = created["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["net_amount"].as_str().unwrap())
+        .collect();
+    assert_eq!(nets, ["5190.50", "112.50", "-30.00"]);
+    let id = created["id"].as_i64().unwrap();
+    let shown = cli_json(&db.path, &["invoice", "finalize", &id.to_string()], "");
+    assert_eq!(shown["amount_due"], "5679.68");
+    assert_eq!(
+        shown["notes"][0]["text"],
+        "Abschlagsrechnung Nr. 2\nfür das Bauvorhaben Schule"
+    );
+    assert_eq!(shown["lines"][0]["classifications"][0]["code"], "45111200");
+
+    let mut files = Vec::new();
+    for format in [
+        "facturx-xml",
+        "facturx-extended-xml",
+        "xrechnung-cii",
+        "xrechnung-ubl",
+        "peppol-ubl",
+    ] {
+        let file = db.dir.path().join(format!("whole.{format}.xml"));
+        export_to(&db, id, format, None, &file);
+        files.push(file.to_str().unwrap().to_string());
+    }
+    let report = validate(&files);
+    for file in &files {
+        let name = Path::new(file).file_name().unwrap().to_str().unwrap();
+        let entry = &report[name];
+        assert_eq!(entry["xsd"], "ok", "{name}: {entry}");
+        if name.contains("-ubl") || name.contains("xrechnung") {
+            continue;
+        }
+        assert_eq!(entry["fatal"], json!([]), "{name}: {entry}");
+    }
+    let read = |name: &str| std::fs::read_to_string(db.dir.path().join(name)).unwrap();
+    let cii = read("whole.xrechnung-cii.xml");
+    for term in [
+        "<ram:Description>#SKONTO#TAGE=10#PROZENT=3.00#\n#SKONTO#TAGE=20#PROZENT=2.00#\nZahlbar",
+        "<ram:TotalPrepaidAmount>500.00</ram:TotalPrepaidAmount>",
+        "<ram:RoundingAmount>0.01</ram:RoundingAmount>",
+        "<ram:SubjectCode>AAI</ram:SubjectCode>",
+        r#"<ram:URIID schemeID="0204">991-12345-67</ram:URIID>"#,
+        "<ram:PayeeTradeParty>",
+        "<ram:IssuerAssignedID>2026-0100</ram:IssuerAssignedID>",
+        r#"<ram:ClassCode listID="STI">45111200</ram:ClassCode>"#,
+    ] {
+        assert!(cii.contains(term), "{term} missing in the XRechnung CII");
+    }
+    let ubl = read("whole.xrechnung-ubl.xml");
+    for term in [
+        "<cbc:InvoiceTypeCode>875</cbc:InvoiceTypeCode>",
+        "<cac:ProjectReference>\n    <cbc:ID>PRJ-2026-7</cbc:ID>",
+        r#"<cbc:PrepaidAmount currencyID="EUR">500.00</cbc:PrepaidAmount>"#,
+        r#"<cbc:BaseQuantity unitCode="C62">100</cbc:BaseQuantity>"#,
+    ] {
+        assert!(ubl.contains(term), "{term} missing in the XRechnung UBL");
+    }
+}

@@ -445,7 +445,7 @@ fn preview_renders_a_payload_without_storing_it() {
 
     // Bad input names the field, and no file is written.
     let mut bad = injection_draft();
-    bad["lines"][0]["quantity"] = json!("-1");
+    bad["lines"][0]["quantity"] = json!("0");
     let file = write_json(db.dir.path(), "bad.json", &bad);
     let out = db.dir.path().join("bad.pdf");
     let run = preview(&db, &file, &out);

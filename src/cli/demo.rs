@@ -80,11 +80,11 @@ pub(super) fn run(engine: &Engine, out: &Path) -> Result<()> {
                 "id": doc.id,
                 "number": doc.number,
                 "what": title,
-                "buyer": doc.content.buyer.name,
+                "buyer": doc.content.buyer().name,
                 "status": doc.status,
                 "total_gross": doc.content.totals.total_gross,
                 "amount_due": doc.amount_due,
-                "currency": doc.content.currency,
+                "currency": doc.content.currency(),
                 "pdf": file,
                 "pages": pdf.pages,
         }));

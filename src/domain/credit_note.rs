@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::document::{DocumentContent, NewInvoice, NewLine};
 use super::money::Currency;
+use super::terms::Note;
 use super::text::check_optional;
 use crate::error::{Error, Result};
 
@@ -46,7 +47,7 @@ pub struct NewCreditNote {
 impl NewCreditNote {
     /// The draft input of the credit note, copied from the invoice's content.
     pub fn to_draft(&self, invoice: &DocumentContent) -> Result<NewInvoice> {
-        let currency = invoice.currency;
+        let currency = invoice.currency();
         let reason = check_optional("reason", self.reason.clone(), 500)?;
         let lines = match &self.lines {
             None => invoice.lines.iter().map(|l| l.to_input()).collect(),
@@ -71,7 +72,25 @@ impl NewCreditNote {
         draft.due_date = None;
         draft.external_id = None;
         draft.payment_terms = None;
-        draft.notes = self.notes.clone().or(reason);
+        draft.notes = self
+            .notes
+            .clone()
+            .or(reason)
+            .map(|text| Note {
+                text,
+                subject_code: None,
+            })
+            .into_iter()
+            .collect();
+        draft.type_code = None;
+        draft.paid_amount = None;
+        draft.rounding_amount = None;
+        draft.preceding_invoices.clear();
+        if self.lines.is_some() {
+            // Document-level allowances and charges belong to the whole invoice.
+            draft.allowances.clear();
+            draft.charges.clear();
+        }
         if let Some(payment) = draft.payment.as_mut() {
             payment.reference = None;
         }

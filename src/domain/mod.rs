@@ -16,6 +16,7 @@ pub mod patch;
 pub mod payment;
 pub mod sample;
 pub mod template;
+pub mod terms;
 pub mod text;
 pub mod totals;
 pub mod vat;

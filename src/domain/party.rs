@@ -5,6 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use super::dates::Zone;
 use super::money::Currency;
+use super::terms::{
+    Account, Card, CashDiscount, Contact, DirectDebit, Identifier, check_address_lines, check_code,
+    check_country, check_email, check_list, check_vat_id,
+};
 use super::text::{check_optional, check_required};
 use crate::error::{Error, Result};
 
@@ -12,8 +16,11 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Party {
-    /// Legal or trading name.
+    /// Legal name (BT-27, BT-44).
     pub name: String,
+    /// Trading name, when it differs (BT-28, BT-45).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trading_name: Option<String>,
     /// Street and further address lines, at most 3.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub address_lines: Vec<String>,
@@ -23,21 +30,39 @@ pub struct Party {
     /// City.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
+    /// Region, state or province (BT-39, BT-54), e.g. `CA`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subdivision: Option<String>,
     /// ISO 3166-1 alpha-2 country code, e.g. `DE`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
-    /// VAT identifier with country prefix, e.g. `DE123456789`.
+    /// VAT identifier with country prefix, e.g. `DE123456789` (BT-31, BT-48).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vat_id: Option<String>,
-    /// National tax number (German Steuernummer).
+    /// National tax number (German Steuernummer, BT-32).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tax_number: Option<String>,
+    /// Identifiers with scheme, e.g. a GLN `{"id": "4000001000005", "scheme": "0088"}` (BT-29,
+    /// BT-46).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identifiers: Vec<Identifier>,
+    /// Legal registration, e.g. the trade register number (BT-30, BT-47).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_registration: Option<Identifier>,
+    /// Additional legal information (BT-33): register court, share capital, …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_info: Option<String>,
+    /// Electronic address with EAS scheme (BT-34, BT-49): a Peppol id such as
+    /// `{"id": "0204:991-12345-67", "scheme": "0204"}`, or an e-mail with scheme `EM`; default
+    /// the e-mail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub electronic_address: Option<Identifier>,
     /// E-mail address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// Contact person or department.
+    /// Contact person or department, or `{name, phone, email}` (BG-6, BG-9).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contact: Option<String>,
+    pub contact: Option<Contact>,
 }
 
 impl Party {
@@ -46,70 +71,70 @@ impl Party {
     pub fn validate(mut self, field: &str) -> Result<Party> {
         let at = |name: &str| super::text::join_path(field, name);
         self.name = check_required(&at("name"), &self.name, 200)?;
-        if self.address_lines.len() > 3 {
-            return Err(Error::validation(
-                at("address_lines"),
-                format!("at most 3 lines, got {}", self.address_lines.len()),
-            ));
-        }
-        self.address_lines = self
-            .address_lines
-            .iter()
-            .enumerate()
-            .map(|(i, line)| check_required(&at(&format!("address_lines[{i}]")), line, 200))
-            .collect::<Result<_>>()?;
+        self.trading_name = check_optional(&at("trading_name"), self.trading_name, 200)?;
+        self.address_lines = check_address_lines(&at("address_lines"), self.address_lines)?;
         self.postcode = check_optional(&at("postcode"), self.postcode, 20)?;
         self.city = check_optional(&at("city"), self.city, 100)?;
-        self.country_code = check_optional(&at("country_code"), self.country_code, 2)?;
-        if let Some(code) = &self.country_code
-            && !(code.len() == 2 && code.chars().all(|c| c.is_ascii_uppercase()))
+        self.subdivision = check_optional(&at("subdivision"), self.subdivision, 100)?;
+        self.country_code = check_country(&at("country_code"), self.country_code)?;
+        self.vat_id = check_vat_id(&at("vat_id"), self.vat_id)?;
+        self.tax_number = check_optional(&at("tax_number"), self.tax_number, 40)?;
+        self.identifiers = check_list(&at("identifiers"), self.identifiers, 10, |id, f| {
+            id.validate(f)
+        })?;
+        self.legal_registration = self
+            .legal_registration
+            .map(|id| id.validate(&at("legal_registration")))
+            .transpose()?;
+        self.legal_info = check_optional(&at("legal_info"), self.legal_info, 1000)?;
+        self.electronic_address = self
+            .electronic_address
+            .map(|id| id.validate(&at("electronic_address")))
+            .transpose()?;
+        if let Some(address) = &self.electronic_address
+            && address.scheme.is_none()
         {
             return Err(Error::validation(
-                at("country_code"),
-                format!(
-                    "must be an ISO 3166-1 alpha-2 code in capitals like DE or FR, got '{code}'"
-                ),
+                at("electronic_address.scheme"),
+                "an electronic address needs its EAS scheme, e.g. 0204 (Leitweg-ID), 0088 (GLN), 9930 (German VAT ID) or EM (e-mail) (EN 16931 BR-62, BR-63)",
             ));
         }
-        self.vat_id = check_optional(&at("vat_id"), self.vat_id, 20)?
-            .map(|v| v.replace(' ', "").to_uppercase());
-        if let Some(vat_id) = &self.vat_id {
-            let shape_ok = vat_id.len() >= 4
-                && vat_id.chars().take(2).all(|c| c.is_ascii_uppercase())
-                && vat_id.chars().all(|c| c.is_ascii_alphanumeric());
-            if !shape_ok {
+        self.email = check_optional(&at("email"), self.email, 254)?;
+        if let Some(email) = &self.email {
+            check_email(&at("email"), email)?;
+        }
+        self.contact = match self.contact {
+            Some(contact) => contact.validate(&at("contact"))?,
+            None => None,
+        };
+        Ok(self)
+    }
+
+    /// Check what a seller needs on a finalized document: name, city and country, and an
+    /// identifier: VAT ID, tax number, an identifier or a legal registration (EN 16931 BR-08,
+    /// BR-09, BR-CO-26; a street is optional).
+    pub fn check_complete_seller(&self) -> Result<()> {
+        for (name, missing) in [
+            ("city", self.city.is_none()),
+            ("country_code", self.country_code.is_none()),
+        ] {
+            if missing {
                 return Err(Error::validation(
-                    at("vat_id"),
+                    format!("seller.{name}"),
                     format!(
-                        "must start with a two-letter country prefix followed by letters or digits, like DE123456789; got '{vat_id}'"
+                        "the seller's postal address needs {name} to finalize (EN 16931 BR-08, BR-09)"
                     ),
                 ));
             }
         }
-        self.tax_number = check_optional(&at("tax_number"), self.tax_number, 40)?;
-        self.email = check_optional(&at("email"), self.email, 254)?;
-        if let Some(email) = &self.email
-            && !email
-                .split_once('@')
-                .is_some_and(|(user, host)| !user.is_empty() && host.contains('.'))
+        if self.vat_id.is_none()
+            && self.tax_number.is_none()
+            && self.identifiers.is_empty()
+            && self.legal_registration.is_none()
         {
             return Err(Error::validation(
-                at("email"),
-                format!("must be an e-mail address like name@example.com, got '{email}'"),
-            ));
-        }
-        self.contact = check_optional(&at("contact"), self.contact, 200)?;
-        Ok(self)
-    }
-
-    /// Check what a seller needs on a finalized document: name, postal address, country and a
-    /// VAT ID or tax number.
-    pub fn check_complete_seller(&self) -> Result<()> {
-        self.check_address("seller")?;
-        if self.vat_id.is_none() && self.tax_number.is_none() {
-            return Err(Error::validation(
                 "seller.vat_id",
-                "the seller needs a VAT ID or a tax number on a finalized invoice (EN 16931 BR-CO-26)",
+                "the seller needs a VAT ID, tax number, identifier or legal registration on a finalized invoice (EN 16931 BR-CO-26)",
             ));
         }
         Ok(())
@@ -126,84 +151,181 @@ impl Party {
         Ok(())
     }
 
-    fn check_address(&self, field: &str) -> Result<()> {
-        let missing = if self.address_lines.is_empty() {
-            Some("address_lines")
-        } else if self.postcode.is_none() {
-            Some("postcode")
-        } else if self.city.is_none() {
-            Some("city")
-        } else if self.country_code.is_none() {
-            Some("country_code")
-        } else {
-            None
-        };
-        match missing {
-            Some(name) => Err(Error::validation(
-                format!("{field}.{name}"),
-                format!("the {field}'s postal address needs {name} to finalize (EN 16931 BR-08)"),
-            )),
-            None => Ok(()),
+    /// The electronic address (BT-34, BT-49): the one given, else the e-mail with scheme EM.
+    pub fn endpoint(&self) -> Option<Identifier> {
+        self.electronic_address.clone().or_else(|| {
+            self.email
+                .as_ref()
+                .map(|email| Identifier::new(email.clone(), Some("EM")))
+        })
+    }
+
+    /// The contact (BG-6, BG-9) with the party's e-mail when the contact gives none.
+    pub fn full_contact(&self, phone: Option<&str>) -> Option<Contact> {
+        let mut contact = self.contact.clone().unwrap_or_default();
+        if contact.phone.is_none() {
+            contact.phone = phone.map(str::to_string);
         }
+        if contact.email.is_none() {
+            contact.email = self.email.clone();
+        }
+        (contact != Contact::default()).then_some(contact)
     }
 }
 
-/// Bank details and payment reference printed on a document (EN 16931 BG-16).
+/// How the buyer pays (EN 16931 BG-16): the means, the seller's accounts, a card or a direct
+/// debit, the remittance text, and cash discounts for early payment.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentDetails {
-    /// IBAN of the account to pay to.
+    /// UNTDID 4461 means code (BT-81): `58` SEPA credit transfer, `30` credit transfer, `59`
+    /// SEPA direct debit, `48` card, `57` standing agreement, `10` cash, `1` not defined;
+    /// default 58 with an IBAN, 59 with a direct debit, 48 with a card, else 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub means_code: Option<String>,
+    /// The means in words (BT-82).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub means_text: Option<String>,
+    /// IBAN of the account to pay to (BT-84).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iban: Option<String>,
-    /// BIC of the bank.
+    /// BIC of the bank (BT-86).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bic: Option<String>,
-    /// Bank name.
+    /// Bank name (printed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bank_name: Option<String>,
-    /// What the buyer writes on the transfer; defaults to the document number.
+    /// Account holder's name (BT-85).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_name: Option<String>,
+    /// Further accounts (BG-17).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_accounts: Vec<Account>,
+    /// What the buyer writes on the transfer (BT-83); defaults to the document number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
+    /// Card paid with (BG-18).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<Card>,
+    /// SEPA direct debit (BG-19).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direct_debit: Option<DirectDebit>,
+    /// Cash discounts for early payment (Skonto), shortest period first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cash_discounts: Vec<CashDiscount>,
 }
 
 impl PaymentDetails {
-    /// Trim and check; the IBAN is checked with its ISO 13616 checksum.
+    /// Trim and check; IBANs are checked with their ISO 13616 checksum.
     pub fn validate(mut self, field: &str) -> Result<Self> {
         let at = |name: &str| super::text::join_path(field, name);
+        self.means_code = check_code(&at("means_code"), self.means_code, 3)?;
+        if let Some(code) = &self.means_code
+            && !code.chars().all(|c| c.is_ascii_digit())
+        {
+            return Err(Error::validation(
+                at("means_code"),
+                format!(
+                    "must be a UNTDID 4461 code such as 58 (SEPA credit transfer), 59 (SEPA direct debit), 48 (card), 30, 57 or 10 (cash), got '{code}'"
+                ),
+            ));
+        }
+        self.means_text = check_optional(&at("means_text"), self.means_text, 200)?;
         self.iban = check_optional(&at("iban"), self.iban, 42)?
             .map(|iban| iban.replace(' ', "").to_uppercase());
         if let Some(iban) = &self.iban {
             check_iban(iban).map_err(|rule| Error::validation(at("iban"), rule))?;
         }
-        self.bic = check_optional(&at("bic"), self.bic, 11)?.map(|b| b.to_uppercase());
-        if let Some(bic) = &self.bic
-            && !((bic.len() == 8 || bic.len() == 11)
-                && bic.chars().all(|c| c.is_ascii_alphanumeric()))
-        {
-            return Err(Error::validation(
-                at("bic"),
-                format!("a BIC has 8 or 11 letters and digits, got '{bic}'"),
-            ));
-        }
+        self.bic = check_bic(&at("bic"), self.bic)?;
         self.bank_name = check_optional(&at("bank_name"), self.bank_name, 100)?;
+        self.account_name = check_optional(&at("account_name"), self.account_name, 200)?;
+        self.more_accounts = check_list(&at("more_accounts"), self.more_accounts, 5, |a, f| {
+            a.validate(f)
+        })?;
         self.reference = check_optional(&at("reference"), self.reference, 140)?;
+        self.card = self.card.map(|c| c.validate(&at("card"))).transpose()?;
+        self.direct_debit = self
+            .direct_debit
+            .map(|d| d.validate(&at("direct_debit")))
+            .transpose()?;
+        self.cash_discounts = check_list(&at("cash_discounts"), self.cash_discounts, 3, |c, f| {
+            c.validate(f)
+        })?;
+        self.cash_discounts.sort_by_key(|c| c.days);
         Ok(self)
     }
 
-    /// Fill what this leaves empty from `defaults`.
+    /// Fill what this leaves empty from `defaults` (the seller profile's): the means and the
+    /// accounts go together, so a draft naming its own IBAN does not get the profile's BIC.
     pub fn or(self, defaults: &PaymentDetails) -> PaymentDetails {
+        // A direct debit or a card payment takes no account to transfer to (BR-DE-25-b).
+        let own_account = self.iban.is_some()
+            || !self.more_accounts.is_empty()
+            || self.direct_debit.is_some()
+            || self.card.is_some();
+        let account = if own_account {
+            self.clone()
+        } else {
+            defaults.clone()
+        };
         PaymentDetails {
-            iban: self.iban.or_else(|| defaults.iban.clone()),
-            bic: self.bic.or_else(|| defaults.bic.clone()),
-            bank_name: self.bank_name.or_else(|| defaults.bank_name.clone()),
+            means_code: self.means_code.or_else(|| defaults.means_code.clone()),
+            means_text: self.means_text.or_else(|| defaults.means_text.clone()),
+            iban: account.iban,
+            bic: account.bic,
+            bank_name: account.bank_name,
+            account_name: account.account_name,
+            more_accounts: account.more_accounts,
             reference: self.reference.or_else(|| defaults.reference.clone()),
+            card: self.card,
+            direct_debit: self.direct_debit,
+            cash_discounts: if self.cash_discounts.is_empty() {
+                defaults.cash_discounts.clone()
+            } else {
+                self.cash_discounts
+            },
+        }
+    }
+
+    /// The UNTDID 4461 means code: the one given, else what the details imply.
+    pub fn means(&self) -> &str {
+        match &self.means_code {
+            Some(code) => code,
+            None if self.direct_debit.is_some() => "59",
+            None if self.card.is_some() => "48",
+            None if self.iban.is_some() => "58",
+            None if !self.more_accounts.is_empty() => "30",
+            None => "1",
         }
     }
 }
 
+/// Whether `text` (spaces removed, capitals) has an IBAN's shape: two letters, two digits,
+/// then letters and digits.
+pub fn looks_like_iban(text: &str) -> bool {
+    text.len() >= 15
+        && text.chars().take(2).all(|c| c.is_ascii_uppercase())
+        && text.chars().skip(2).take(2).all(|c| c.is_ascii_digit())
+        && text.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// A BIC: 8 or 11 letters and digits, in capitals.
+pub fn check_bic(field: &str, bic: Option<String>) -> Result<Option<String>> {
+    let bic = check_optional(field, bic, 11)?.map(|b| b.to_uppercase());
+    if let Some(bic) = &bic
+        && !((bic.len() == 8 || bic.len() == 11) && bic.chars().all(|c| c.is_ascii_alphanumeric()))
+    {
+        return Err(Error::validation(
+            field,
+            format!("a BIC has 8 or 11 letters and digits, got '{bic}'"),
+        ));
+    }
+    Ok(bic)
+}
+
 /// The IBAN's checksum (ISO 13616) and its country's length and format (the SWIFT IBAN
 /// registry, through the `iban_validate` crate).
-fn check_iban(iban: &str) -> std::result::Result<(), String> {
+pub fn check_iban(iban: &str) -> std::result::Result<(), String> {
     use iban::ParseIbanError;
     match iban.parse::<iban::Iban>() {
         Ok(_) => Ok(()),

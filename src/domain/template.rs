@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use super::document::{NewInvoice, NewLine};
 use super::money::Currency;
 use super::party::{Language, Party};
+use super::terms::Note;
 use super::vat::VatCategory;
 
 /// An example draft in `language`: a buyer, two lines at 19 %, payment terms and notes.
@@ -54,7 +55,10 @@ pub fn example_invoice(language: Language) -> NewInvoice {
         language: Some(language),
         currency: Some(Currency::eur()),
         payment_terms: Some(terms.into()),
-        notes: Some(notes.into()),
+        notes: vec![Note {
+            text: notes.into(),
+            subject_code: None,
+        }],
         vat_exemption_reasons: BTreeMap::new(),
         lines,
         ..NewInvoice::default()
@@ -69,9 +73,7 @@ fn line(description: &str, quantity: i64, unit: &str, price: i64) -> NewLine {
         unit_price: Decimal::from(price),
         vat_category: VatCategory::Standard,
         vat_rate: Decimal::from(19),
-        discount_percent: None,
-        discount_amount: None,
-        service_date: None,
+        ..NewLine::default()
     }
 }
 

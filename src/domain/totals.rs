@@ -29,12 +29,15 @@ pub enum Discount {
 /// What the totals need to know about one line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LinePricing {
-    /// Units sold.
-    pub quantity: Decimal,
-    /// Price per unit, net or gross depending on the document's price mode.
-    pub unit_price: Decimal,
+    /// quantity × unit price ÷ base quantity, unrounded; net or gross depending on the
+    /// document's price mode.
+    pub amount: Decimal,
     /// Discount on the line.
     pub discount: Discount,
+    /// Sum of the line's further allowances (BG-27).
+    pub allowances: Decimal,
+    /// Sum of the line's charges (BG-28).
+    pub charges: Decimal,
     /// VAT category of the line.
     pub category: VatCategory,
     /// VAT rate in percent.
@@ -42,15 +45,51 @@ pub struct LinePricing {
 }
 
 impl LinePricing {
-    /// quantity × unit price − discount, unrounded.
+    /// quantity × unit price ÷ base − discount − allowances + charges, unrounded (BT-131).
     fn amount(&self) -> Decimal {
-        let base = self.quantity * self.unit_price;
-        match self.discount {
+        let base = self.amount;
+        let discounted = match self.discount {
             Discount::None => base,
             Discount::Percent(pct) => base - base * pct / Decimal::ONE_HUNDRED,
+            Discount::Amount(amount) if base < Decimal::ZERO => base + amount,
             Discount::Amount(amount) => base - amount,
+        };
+        discounted - self.allowances + self.charges
+    }
+}
+
+/// A document-level allowance or charge as the totals see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DocumentAllowance {
+    /// A charge (BG-21) rather than an allowance (BG-20).
+    pub is_charge: bool,
+    /// Its amount.
+    pub amount: Decimal,
+    /// Its VAT category.
+    pub category: VatCategory,
+    /// Its VAT rate.
+    pub rate: Decimal,
+}
+
+impl DocumentAllowance {
+    /// The totals' view of a checked allowance or charge.
+    pub fn of(ac: &super::terms::AllowanceCharge, is_charge: bool) -> Self {
+        DocumentAllowance {
+            is_charge,
+            amount: ac.value(),
+            category: ac.category(),
+            rate: ac.vat_rate.unwrap_or_default().normalize(),
         }
     }
+}
+
+/// What changes the amount due besides the lines: prepaid (BT-113) and rounding (BT-114).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Adjustments {
+    /// Paid before the invoice.
+    pub paid: Decimal,
+    /// Added to round the amount due.
+    pub rounding: Decimal,
 }
 
 /// One row of the VAT breakdown (EN 16931 BG-23).
@@ -69,17 +108,63 @@ pub struct VatGroup {
     pub exemption_reason: Option<String>,
 }
 
-/// Document sums.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+/// Document sums (EN 16931 BG-22).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Totals {
     /// VAT breakdown, one row per (category, rate), in category then rate order.
     pub vat_breakdown: Vec<VatGroup>,
-    /// Sum of line nets (BT-106, and BT-109 as there are no document-level allowances).
+    /// Sum of line nets (BT-106).
+    #[serde(default)]
+    pub line_total: Decimal,
+    /// Sum of document-level allowances (BT-107).
+    #[serde(default, skip_serializing_if = "Decimal::is_zero")]
+    pub allowance_total: Decimal,
+    /// Sum of document-level charges (BT-108).
+    #[serde(default, skip_serializing_if = "Decimal::is_zero")]
+    pub charge_total: Decimal,
+    /// Total without VAT: line total − allowances + charges (BT-109).
     pub total_net: Decimal,
     /// Sum of group VAT (BT-110).
     pub total_vat: Decimal,
     /// Net + VAT (BT-112).
     pub total_gross: Decimal,
+    /// Paid before this invoice (BT-113).
+    #[serde(default, skip_serializing_if = "Decimal::is_zero")]
+    pub paid_amount: Decimal,
+    /// Rounding amount (BT-114).
+    #[serde(default, skip_serializing_if = "Decimal::is_zero")]
+    pub rounding_amount: Decimal,
+    /// Amount due for payment: gross − paid + rounding (BT-115).
+    #[serde(default)]
+    pub amount_payable: Decimal,
+}
+
+impl Totals {
+    /// Fill in the sums that follow from the stored ones: the line total from the line nets,
+    /// the allowance and charge totals, and the amount payable.
+    pub fn complete(
+        mut self,
+        line_nets: impl Iterator<Item = Decimal>,
+        document_ac: &[DocumentAllowance],
+        adjustments: Adjustments,
+        currency: Currency,
+    ) -> Totals {
+        self.line_total = currency.rescale(line_nets.sum());
+        let sum = |charge: bool| -> Decimal {
+            document_ac
+                .iter()
+                .filter(|ac| ac.is_charge == charge)
+                .map(|ac| ac.amount)
+                .sum()
+        };
+        self.allowance_total = currency.rescale(sum(false));
+        self.charge_total = currency.rescale(sum(true));
+        self.paid_amount = currency.rescale(adjustments.paid);
+        self.rounding_amount = currency.rescale(adjustments.rounding);
+        self.amount_payable =
+            currency.rescale(self.total_gross - adjustments.paid + adjustments.rounding);
+        self
+    }
 }
 
 /// Line nets (same order as the input) and the document totals.
@@ -91,12 +176,15 @@ pub struct Computed {
     pub totals: Totals,
 }
 
-/// Compute line nets and totals. `reasons` gives the exemption reason per category.
+/// Compute line nets and totals. `document_ac` are the document-level allowances and
+/// charges (net prices only), `reasons` the exemption reason per category.
 pub fn compute(
     lines: &[LinePricing],
+    document_ac: &[DocumentAllowance],
     currency: Currency,
     prices_include_vat: bool,
     reasons: &BTreeMap<VatCategory, String>,
+    adjustments: Adjustments,
 ) -> Computed {
     let mut line_nets = vec![Decimal::ZERO; lines.len()];
     // (category, rate) -> indexes of its lines; BTreeMap keeps a stable, readable order.
@@ -106,6 +194,9 @@ pub fn compute(
             .entry((line.category, line.rate.normalize()))
             .or_default()
             .push(index);
+    }
+    for ac in document_ac {
+        groups.entry((ac.category, ac.rate)).or_default();
     }
 
     let mut vat_breakdown = Vec::with_capacity(groups.len());
@@ -131,7 +222,17 @@ pub fn compute(
             for &i in &members {
                 line_nets[i] = currency.round(lines[i].amount());
             }
-            let group_net: Decimal = members.iter().map(|&i| line_nets[i]).sum();
+            let lines_net: Decimal = members.iter().map(|&i| line_nets[i]).sum();
+            let group_net = document_ac
+                .iter()
+                .filter(|ac| (ac.category, ac.rate) == (category, rate))
+                .fold(lines_net, |net, ac| {
+                    if ac.is_charge {
+                        net + ac.amount
+                    } else {
+                        net - ac.amount
+                    }
+                });
             (group_net, currency.round(group_net * fraction))
         };
         vat_breakdown.push(VatGroup {
@@ -145,16 +246,21 @@ pub fn compute(
 
     let total_net: Decimal = vat_breakdown.iter().map(|g| g.taxable_amount).sum();
     let total_vat: Decimal = vat_breakdown.iter().map(|g| g.tax_amount).sum();
-    let line_nets = line_nets.into_iter().map(|n| currency.rescale(n)).collect();
-    Computed {
-        line_nets,
-        totals: Totals {
-            vat_breakdown,
-            total_net: currency.rescale(total_net),
-            total_vat: currency.rescale(total_vat),
-            total_gross: currency.rescale(total_net + total_vat),
-        },
+    let line_nets: Vec<Decimal> = line_nets.into_iter().map(|n| currency.rescale(n)).collect();
+    let totals = Totals {
+        vat_breakdown,
+        total_net: currency.rescale(total_net),
+        total_vat: currency.rescale(total_vat),
+        total_gross: currency.rescale(total_net + total_vat),
+        ..Totals::default()
     }
+    .complete(
+        line_nets.iter().copied(),
+        document_ac,
+        adjustments,
+        currency,
+    );
+    Computed { line_nets, totals }
 }
 
 /// Gross mode: give each line round(gross / (1 + rate)) and put the rounding difference to the
@@ -189,12 +295,22 @@ mod tests {
 
     fn line(qty: Decimal, price: Decimal, category: VatCategory, rate: Decimal) -> LinePricing {
         LinePricing {
-            quantity: qty,
-            unit_price: price,
+            amount: qty * price,
             discount: Discount::None,
+            allowances: Decimal::ZERO,
+            charges: Decimal::ZERO,
             category,
             rate,
         }
+    }
+
+    fn compute(
+        lines: &[LinePricing],
+        currency: Currency,
+        gross: bool,
+        reasons: &BTreeMap<VatCategory, String>,
+    ) -> Computed {
+        super::compute(lines, &[], currency, gross, reasons, Adjustments::default())
     }
 
     fn eur() -> Currency {

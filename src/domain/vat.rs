@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
     PartialOrd,
     Ord,
     Hash,
+    Default,
     Serialize,
     Deserialize,
     schemars::JsonSchema,
@@ -25,6 +26,7 @@ use crate::error::{Error, Result};
 pub enum VatCategory {
     /// Standard rate (rate > 0).
     #[serde(rename = "S")]
+    #[default]
     Standard,
     /// Zero-rated goods (rate 0).
     #[serde(rename = "Z")]

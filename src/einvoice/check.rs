@@ -6,6 +6,9 @@ use super::model::InvoiceTerms;
 use crate::domain::vat::VatCategory;
 use crate::error::{Error, Result};
 
+/// The document types XRechnung accepts (BR-DE-17).
+const XRECHNUNG_TYPE_CODES: [&str; 8] = ["326", "380", "384", "389", "381", "875", "876", "877"];
+
 /// Refuse `terms` for `format` with the first missing piece.
 pub fn check(terms: &InvoiceTerms<'_>, format: Format) -> Result<()> {
     if terms.currency.exponent() > 2 {
@@ -21,11 +24,14 @@ pub fn check(terms: &InvoiceTerms<'_>, format: Format) -> Result<()> {
     let seller = terms.seller;
     let buyer = terms.buyer;
     let categories: Vec<VatCategory> = terms.vat.iter().map(|v| v.category).collect();
-    if seller.vat_id.is_none() {
+    if seller.vat_id.is_none()
+        && seller.identifiers.is_empty()
+        && seller.legal_registration.is_none()
+    {
         return Err(Error::validation(
             "seller.vat_id",
-            "an e-invoice identifies the seller by its VAT ID (EN 16931 BR-CO-26); a tax number \
-             alone is not enough, also under § 19 UStG",
+            "an e-invoice identifies the seller by its VAT ID, an identifier or a legal registration \
+             (EN 16931 BR-CO-26); a tax number alone is not enough, also under § 19 UStG",
         ));
     }
     for category in &categories {
@@ -53,8 +59,8 @@ pub fn check(terms: &InvoiceTerms<'_>, format: Format) -> Result<()> {
         }
     }
     if categories.contains(&VatCategory::IntraCommunity)
-        && terms.delivery_date.is_none()
-        && terms.period.is_none()
+        && terms.doc.supply_date.is_none()
+        && terms.doc.service_period.is_none()
     {
         return Err(Error::validation(
             "supply_date",
@@ -85,7 +91,17 @@ pub fn check(terms: &InvoiceTerms<'_>, format: Format) -> Result<()> {
             "the buyer's country is required (BR-11)",
         ));
     }
-    if terms.type_code == "381" && terms.preceding.is_none() && format.is_xrechnung() {
+    if format.is_xrechnung() && !XRECHNUNG_TYPE_CODES.contains(&terms.type_code.as_str()) {
+        return Err(Error::validation(
+            "type_code",
+            format!(
+                "XRechnung takes the type codes {} (BR-DE-17), got {}",
+                XRECHNUNG_TYPE_CODES.join(", "),
+                terms.type_code
+            ),
+        ));
+    }
+    if terms.credit_note && terms.preceding.is_empty() && format.is_xrechnung() {
         return Err(Error::validation(
             "corrects",
             "a credit note must name the invoice it corrects",
@@ -100,15 +116,15 @@ pub fn check(terms: &InvoiceTerms<'_>, format: Format) -> Result<()> {
 /// XRechnung 3.0 and Peppol: buyer reference, electronic addresses, addresses, seller contact.
 fn check_routing(terms: &InvoiceTerms<'_>, format: Format) -> Result<()> {
     let (seller, buyer) = (terms.seller, terms.buyer);
-    if format.is_xrechnung() && terms.buyer_reference.is_none() {
+    if format.is_xrechnung() && terms.doc.buyer_reference.is_none() {
         return Err(Error::validation(
             "buyer_reference",
             "XRechnung needs the buyer reference (BT-10, for public buyers the Leitweg-ID) (BR-DE-15)",
         ));
     }
     if format == Format::PeppolUbl
-        && terms.buyer_reference.is_none()
-        && terms.order_reference.is_none()
+        && terms.doc.buyer_reference.is_none()
+        && terms.doc.order_reference.is_none()
     {
         return Err(Error::validation(
             "buyer_reference",
@@ -117,26 +133,29 @@ fn check_routing(terms: &InvoiceTerms<'_>, format: Format) -> Result<()> {
     }
     if format == Format::PeppolUbl {
         for (field, party) in [("seller.vat_id", seller), ("buyer.vat_id", buyer)] {
-            if super::model::peppol_endpoint(party).is_none() {
+            if super::model::endpoint(party, true).is_none() {
                 return Err(Error::validation(
                     field,
-                    "Peppol routes to an electronic address, which invoicer derives from a \
-                     European VAT ID (PEPPOL-EN16931-R010, R020)",
+                    "Peppol routes to an electronic address: give electronic_address (e.g. \
+                     {\"id\": \"0088:4000001000005\", \"scheme\": \"0088\"}), or a European VAT ID \
+                     it is derived from (PEPPOL-EN16931-R010, R020)",
                 ));
             }
         }
         return Ok(());
     }
-    if seller.email.is_none() {
+    if super::model::endpoint(seller, false).is_none() {
         return Err(Error::validation(
             "seller.email",
-            "the seller's e-mail is its electronic address (BT-34), required by XRechnung and Peppol",
+            "XRechnung needs the seller's electronic address (BT-34, BR-62): give \
+             seller.email or seller.electronic_address",
         ));
     }
-    if buyer.email.is_none() {
+    if super::model::endpoint(buyer, false).is_none() {
         return Err(Error::validation(
             "buyer.email",
-            "the buyer's e-mail is its electronic address (BT-49), required by XRechnung and Peppol",
+            "XRechnung needs the buyer's electronic address (BT-49, BR-63): give buyer.email, or \
+             buyer.electronic_address such as the Leitweg-ID with scheme 0204",
         ));
     }
     if format.is_xrechnung() {

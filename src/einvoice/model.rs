@@ -5,54 +5,67 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::domain::document::{Document, DocumentKind, DocumentRef};
+use crate::domain::document::{Document, DocumentContent, DocumentKind, Line};
 use crate::domain::money::{Currency, round_half_up};
 use crate::domain::party::{Party, PaymentDetails, SellerProfile};
+use crate::domain::terms::{Address, AllowanceCharge, Delivery};
+use crate::domain::totals::Totals;
 use crate::domain::vat::VatCategory;
 use crate::error::{Error, Result};
 
-/// UNTDID 4461 code of a SEPA credit transfer.
-pub const SEPA_CREDIT_TRANSFER: &str = "58";
-/// UNTDID 4461 code for "instrument not defined" (no bank account given).
-pub const MEANS_NOT_DEFINED: &str = "1";
 /// Peppol / XRechnung business process (BT-23).
 pub const BILLING_PROCESS: &str = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0";
 
-/// One invoice line (BG-25).
+/// An allowance or charge as written (BG-20/21 on the document, BG-27/28 on a line).
 #[derive(Debug, Clone)]
-pub struct LineTerms<'a> {
-    /// BT-126.
-    pub id: String,
-    /// BT-153.
-    pub name: &'a str,
-    /// BT-129.
-    pub quantity: Decimal,
-    /// BT-130.
-    pub unit_code: &'a str,
-    /// BT-146, net of VAT and of the line discount.
-    pub net_price: Decimal,
-    /// BG-27: line allowance amount (BT-136) with its base (BT-137) and percent (BT-138); the
-    /// base is written only with the percent.
-    pub allowance: Option<Allowance>,
-    /// BT-131.
-    pub net_amount: Decimal,
-    /// BT-151.
-    pub category: VatCategory,
-    /// BT-152.
-    pub rate: Decimal,
-    /// BG-26, one day: the service date.
-    pub service_date: Option<NaiveDate>,
+pub struct AllowanceTerms<'a> {
+    /// A charge rather than an allowance.
+    pub is_charge: bool,
+    /// BT-92 / BT-136 …
+    pub amount: Decimal,
+    /// BT-93 / BT-137 …: written only with the percentage.
+    pub base: Option<Decimal>,
+    /// BT-94 / BT-138 …
+    pub percent: Option<Decimal>,
+    /// BT-97 / BT-139 …
+    pub reason: Option<&'a str>,
+    /// BT-98 / BT-140 …
+    pub reason_code: Option<&'a str>,
+    /// BT-95 / BT-96 on the document level.
+    pub vat: Option<(VatCategory, Decimal)>,
 }
 
-/// A line allowance (the line discount).
-#[derive(Debug, Clone, Copy)]
-pub struct Allowance {
-    /// BT-136.
-    pub amount: Decimal,
-    /// BT-137.
-    pub base: Decimal,
-    /// BT-138, when the discount was a percentage.
-    pub percent: Option<Decimal>,
+impl<'a> AllowanceTerms<'a> {
+    fn of(ac: &'a AllowanceCharge, is_charge: bool, document_level: bool) -> Self {
+        AllowanceTerms {
+            is_charge,
+            amount: ac.value(),
+            base: ac.percent.and(ac.base_amount),
+            percent: ac.percent.and(ac.base_amount).and(ac.percent),
+            reason: ac.reason.as_deref(),
+            reason_code: ac.reason_code.as_deref(),
+            vat: document_level.then(|| (ac.category(), ac.vat_rate.unwrap_or_default())),
+        }
+    }
+}
+
+/// One invoice line (BG-25): the stored line and what the syntaxes need computed.
+#[derive(Debug, Clone)]
+pub struct LineTerms<'a> {
+    /// The stored line with every term as given.
+    pub line: &'a Line,
+    /// BT-126.
+    pub id: String,
+    /// BT-146, net of VAT.
+    pub net_price: Decimal,
+    /// BT-149, when the price is per more than one unit.
+    pub base_quantity: Option<Decimal>,
+    /// BT-148 and BT-147: gross price and the price discount.
+    pub gross: Option<(Decimal, Decimal)>,
+    /// BG-27 and BG-28: the discount, then the further allowances, then the charges.
+    pub allowances: Vec<AllowanceTerms<'a>>,
+    /// BG-26: the line period, or the service day as a period of one day.
+    pub period: Option<(NaiveDate, NaiveDate)>,
 }
 
 /// One VAT breakdown row (BG-23).
@@ -68,64 +81,51 @@ pub struct VatTerms<'a> {
     pub tax: Decimal,
     /// BT-120.
     pub exemption_reason: Option<&'a str>,
+    /// BT-121.
+    pub exemption_code: Option<&'a str>,
 }
 
-/// Everything both syntaxes write.
+/// Everything both syntaxes write: the stored content with the values that are decided at
+/// export (number, issue date, type code, seller, preceding invoices, payment means).
 #[derive(Debug, Clone)]
 pub struct InvoiceTerms<'a> {
+    /// Every term as stored.
+    pub doc: &'a DocumentContent,
     /// BT-1.
     pub number: &'a str,
     /// BT-2.
     pub issue_date: NaiveDate,
-    /// BT-3: 380 invoice, 381 credit note.
-    pub type_code: &'static str,
+    /// BT-3.
+    pub type_code: String,
+    /// A credit note (UBL writes a CreditNote).
+    pub credit_note: bool,
     /// BT-5.
     pub currency: Currency,
-    /// BT-9.
-    pub due_date: Option<NaiveDate>,
-    /// BT-10.
-    pub buyer_reference: Option<&'a str>,
-    /// BT-13.
-    pub order_reference: Option<&'a str>,
-    /// BT-20.
-    pub payment_terms: Option<&'a str>,
-    /// BT-22.
-    pub note: Option<&'a str>,
-    /// BG-3: the invoice a credit note corrects (BT-25, BT-26).
-    pub preceding: Option<(&'a str, Option<NaiveDate>)>,
     /// BG-4.
     pub seller: &'a Party,
-    /// BT-42.
+    /// BT-42, from the seller profile when the seller's contact gives none.
     pub seller_phone: Option<&'a str>,
     /// BG-7.
     pub buyer: &'a Party,
-    /// BT-72.
-    pub delivery_date: Option<NaiveDate>,
-    /// BG-15: the buyer's address as the deliver-to address, given for intra-community
-    /// supplies (BR-IC-12 needs its country, XRechnung its city and post code).
-    pub deliver_to: Option<&'a Party>,
-    /// BG-14.
-    pub period: Option<(NaiveDate, NaiveDate)>,
+    /// BG-3: the corrected invoice of a credit note, then the preceding invoices given.
+    pub preceding: Vec<(&'a str, Option<NaiveDate>)>,
+    /// BG-13 / BG-15: the delivery given, else for intra-community supplies the buyer's
+    /// address (BR-IC-12 needs its country, XRechnung its city and post code).
+    pub deliver_to: Option<Delivery>,
     /// BT-81.
-    pub payment_means: &'static str,
+    pub payment_means: &'a str,
     /// BT-83.
     pub remittance: Option<&'a str>,
-    /// BG-17.
+    /// BG-16.
     pub payment: &'a PaymentDetails,
+    /// BG-20 and BG-21.
+    pub allowances: Vec<AllowanceTerms<'a>>,
     /// BG-25.
     pub lines: Vec<LineTerms<'a>>,
     /// BG-23.
     pub vat: Vec<VatTerms<'a>>,
-    /// BT-106.
-    pub line_total: Decimal,
-    /// BT-109.
-    pub tax_exclusive: Decimal,
-    /// BT-110.
-    pub tax_total: Decimal,
-    /// BT-112.
-    pub tax_inclusive: Decimal,
-    /// BT-115: the document as issued, so the whole total.
-    pub payable: Decimal,
+    /// BG-22.
+    pub totals: &'a Totals,
 }
 
 impl<'a> InvoiceTerms<'a> {
@@ -138,13 +138,13 @@ impl<'a> InvoiceTerms<'a> {
         let issue_date = content
             .issue_date
             .ok_or_else(|| Error::internal("a finalized document without an issue date"))?;
-        let seller = content.seller.as_ref().ok_or_else(|| {
+        let seller = content.seller().ok_or_else(|| {
             Error::validation(
                 "seller",
                 "the document has no seller (set the seller profile)",
             )
         })?;
-        let currency = content.currency;
+        let currency = content.currency();
         let lines = content
             .lines
             .iter()
@@ -163,49 +163,78 @@ impl<'a> InvoiceTerms<'a> {
                     .vat_exemption_reasons
                     .get(&group.category)
                     .map(String::as_str),
+                exemption_code: content
+                    .vat_exemption_codes
+                    .get(&group.category)
+                    .map(String::as_str),
             })
             .collect();
-        let totals = &content.totals;
+        let buyer = content.buyer();
+        let intra_community = content
+            .totals
+            .vat_breakdown
+            .iter()
+            .any(|g| g.category == VatCategory::IntraCommunity);
+        let deliver_to = content.delivery.clone().or_else(|| {
+            intra_community.then(|| Delivery {
+                name: Some(buyer.name.clone()),
+                location_id: None,
+                address: buyer.country_code.clone().map(|country_code| Address {
+                    lines: buyer.address_lines.clone(),
+                    postcode: buyer.postcode.clone(),
+                    city: buyer.city.clone(),
+                    subdivision: buyer.subdivision.clone(),
+                    country_code,
+                }),
+            })
+        });
+        let preceding = document
+            .corrects
+            .iter()
+            .filter_map(|r| r.number.as_deref().map(|n| (n, r.issue_date)))
+            .chain(
+                content
+                    .preceding_invoices
+                    .iter()
+                    .map(|p| (p.number.as_str(), p.issue_date)),
+            )
+            .collect();
+        let allowances = content
+            .allowances
+            .iter()
+            .map(|a| AllowanceTerms::of(a, false, true))
+            .chain(
+                content
+                    .charges
+                    .iter()
+                    .map(|c| AllowanceTerms::of(c, true, true)),
+            )
+            .collect();
+        let payment = content.payment();
+        let seller_phone = seller
+            .contact
+            .as_ref()
+            .and_then(|c| c.phone.as_deref())
+            .or(profile.and_then(|p| p.phone.as_deref()));
         Ok(InvoiceTerms {
+            doc: content,
             number,
             issue_date,
-            type_code: match document.kind {
-                DocumentKind::Invoice => "380",
-                DocumentKind::CreditNote => "381",
-            },
+            type_code: content.type_code(document.kind).to_string(),
+            credit_note: document.kind == DocumentKind::CreditNote,
             currency,
-            due_date: content.due_date,
-            buyer_reference: content.buyer_reference.as_deref(),
-            order_reference: content.order_reference.as_deref(),
-            payment_terms: content.payment_terms.as_deref(),
-            note: content.notes.as_deref(),
-            preceding: document.corrects.as_ref().and_then(preceding),
             seller,
-            seller_phone: profile.and_then(|p| p.phone.as_deref()),
-            buyer: &content.buyer,
-            // Only a date the user gave: without one the PDF says in words that the supply was
-            // on the issue date, but the e-invoice invents no BT-72.
-            delivery_date: content.supply_date,
-            deliver_to: content
-                .lines
-                .iter()
-                .any(|l| l.vat_category == VatCategory::IntraCommunity)
-                .then_some(&content.buyer),
-            period: content.service_period.map(|p| (p.start, p.end)),
-            payment_means: if content.payment.iban.is_some() {
-                SEPA_CREDIT_TRANSFER
-            } else {
-                MEANS_NOT_DEFINED
-            },
-            remittance: content.payment.reference.as_deref().or(Some(number)),
-            payment: &content.payment,
+            seller_phone,
+            buyer,
+            preceding,
+            deliver_to,
+            payment_means: payment.means(),
+            remittance: payment.reference.as_deref().or(Some(number)),
+            payment,
+            allowances,
             lines,
             vat,
-            line_total: totals.total_net,
-            tax_exclusive: totals.total_net,
-            tax_total: totals.total_vat,
-            tax_inclusive: totals.total_gross,
-            payable: totals.total_gross,
+            totals: &content.totals,
         })
     }
 
@@ -213,44 +242,108 @@ impl<'a> InvoiceTerms<'a> {
     pub fn amount(&self, value: Decimal) -> String {
         self.currency.rescale(value).to_string()
     }
-}
 
-fn preceding(reference: &DocumentRef) -> Option<(&str, Option<NaiveDate>)> {
-    reference
-        .number
-        .as_deref()
-        .map(|number| (number, reference.issue_date))
+    /// The payment terms (BT-20) as `format` wants them: XRechnung puts each cash discount
+    /// first as a `#SKONTO#TAGE=n#PROZENT=p.pp#` line (with `BASISBETRAG=` when the base is
+    /// not the amount due), every line ending with a line break (BR-DE-18); the other formats
+    /// get the discounts in words after the text.
+    pub fn payment_terms(&self, xrechnung: bool) -> Option<String> {
+        let discounts = &self.payment.cash_discounts;
+        let text = self.doc.payment_terms.as_deref();
+        if discounts.is_empty() {
+            return text.map(str::to_string);
+        }
+        let mut out = String::new();
+        if xrechnung {
+            for d in discounts {
+                out.push_str(&format!(
+                    "#SKONTO#TAGE={}#PROZENT={:.2}#",
+                    d.days, d.percent
+                ));
+                if let Some(base) = d.base_amount {
+                    out.push_str(&format!("BASISBETRAG={}#", self.amount(base)));
+                }
+                out.push('\n');
+            }
+            if let Some(text) = text {
+                out.push_str(text);
+            }
+            return Some(out);
+        }
+        if let Some(text) = text {
+            out.push_str(text);
+            out.push('\n');
+        }
+        let lines: Vec<String> = discounts
+            .iter()
+            .map(|d| {
+                let base = d.base_amount.unwrap_or(self.totals.amount_payable);
+                format!(
+                    "{} % cash discount ({} {}) if paid within {} days",
+                    plain(d.percent),
+                    self.amount(self.currency.round(base * d.percent / Decimal::ONE_HUNDRED)),
+                    self.currency.code(),
+                    d.days
+                )
+            })
+            .collect();
+        out.push_str(&lines.join("\n"));
+        Some(out)
+    }
 }
 
 /// A line's terms. With net prices the discount is an allowance on quantity × price; with
 /// gross prices (the net was derived from the gross total) the net price is net ÷ quantity.
-fn line_terms(
-    line: &crate::domain::document::Line,
-    gross_prices: bool,
-    currency: Currency,
-) -> LineTerms<'_> {
-    let (net_price, allowance) = if gross_prices {
+fn line_terms(line: &Line, gross_prices: bool, currency: Currency) -> LineTerms<'_> {
+    let period = line
+        .period
+        .map(|p| (p.start, p.end))
+        .or(line.service_date.map(|d| (d, d)));
+    let mut allowances = Vec::new();
+    let (net_price, base_quantity) = if gross_prices {
         (net_price_of(line.net_amount, line.quantity, currency), None)
     } else {
-        let base = currency.round(line.quantity * line.unit_price);
-        let allowance = (base > line.net_amount).then(|| Allowance {
-            amount: base - line.net_amount,
-            base,
-            percent: line.discount_percent,
-        });
-        (line.unit_price, allowance)
+        let base = currency.round(line.price_amount());
+        let discount = match (line.discount_percent, line.discount_amount) {
+            (Some(pct), _) => Some((currency.round(base * pct / Decimal::ONE_HUNDRED), Some(pct))),
+            (None, Some(amount)) => Some((amount, None)),
+            (None, None) => None,
+        };
+        if let Some((amount, percent)) = discount {
+            allowances.push(AllowanceTerms {
+                is_charge: false,
+                amount: amount.abs(),
+                base: percent.map(|_| base.abs()),
+                percent,
+                reason: Some("Discount"),
+                reason_code: Some("95"),
+                vat: None,
+            });
+        }
+        (line.unit_price, line.base_quantity)
     };
+    allowances.extend(
+        line.allowances
+            .iter()
+            .map(|a| AllowanceTerms::of(a, false, false)),
+    );
+    allowances.extend(
+        line.charges
+            .iter()
+            .map(|c| AllowanceTerms::of(c, true, false)),
+    );
+    let gross = line
+        .gross_price
+        .filter(|_| !gross_prices)
+        .map(|g| (g, g - line.unit_price));
     LineTerms {
-        id: line.position.to_string(),
-        name: &line.description,
-        quantity: line.quantity,
-        unit_code: &line.unit_code,
+        line,
+        id: line.id_or(line.position),
         net_price,
-        allowance,
-        net_amount: line.net_amount,
-        category: line.vat_category,
-        rate: line.vat_rate,
-        service_date: line.service_date,
+        base_quantity,
+        gross,
+        allowances,
+        period,
     }
 }
 
@@ -264,6 +357,25 @@ fn net_price_of(net: Decimal, quantity: Decimal, currency: Currency) -> Decimal 
         .find(|price| currency.round(*price * quantity) == net)
         .unwrap_or_else(|| round_half_up(net / quantity, 10))
         .normalize()
+        .abs()
+}
+
+/// The electronic address (BT-34, BT-49) a format writes: the one given; else for Peppol the
+/// VAT ID under its country's scheme, for the others the e-mail (scheme EM).
+pub fn endpoint(party: &Party, peppol: bool) -> Option<(String, String)> {
+    if let Some(address) = &party.electronic_address {
+        return Some((
+            address.scheme.clone().unwrap_or_default(),
+            address.id.clone(),
+        ));
+    }
+    if peppol {
+        return peppol_endpoint(party).map(|(scheme, id)| (scheme.to_string(), id.to_string()));
+    }
+    party
+        .email
+        .as_ref()
+        .map(|email| ("EM".to_string(), email.clone()))
 }
 
 /// The Peppol electronic address (EAS scheme, identifier) of a party: its VAT ID under the

@@ -45,8 +45,8 @@ impl Engine {
                 ))
                 .with_field(which));
             }
-            let content = validate_draft(tx, input.clone(), INVOICE_SERIES)?;
-            series_for(tx, &content.series, DocumentKind::Invoice)?;
+            let content = validate_draft(tx, input.clone(), DocumentKind::Invoice, INVOICE_SERIES)?;
+            series_for(tx, content.series(), DocumentKind::Invoice)?;
             let id = tx.insert_document(&NewDocumentRow {
                 kind: DocumentKind::Invoice,
                 content: &content,
@@ -87,8 +87,8 @@ impl Engine {
                 // A new customer without a new buyer: copy the customer's data as the buyer.
                 input.buyer = None;
             }
-            let content = validate_draft(tx, input, &document.content.series)?;
-            series_for(tx, &content.series, document.kind)?;
+            let content = validate_draft(tx, input, document.kind, document.content.series())?;
+            series_for(tx, content.series(), document.kind)?;
             tx.update_draft(id, &content, true)?;
             tx.append_event(
                 id,
@@ -145,6 +145,7 @@ impl Engine {
 pub(super) fn validate_draft(
     tx: &Tx<'_>,
     input: NewInvoice,
+    kind: DocumentKind,
     default_series: &str,
 ) -> Result<crate::domain::document::DocumentContent> {
     let profile = tx.seller_profile()?;
@@ -160,6 +161,7 @@ pub(super) fn validate_draft(
         customer: customer.as_ref(),
         series: default_series,
         today: tx.today()?,
+        kind: Some(kind),
     })
 }
 

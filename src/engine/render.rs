@@ -41,7 +41,7 @@ impl Engine {
     pub fn render_preview(&self, input: NewInvoice) -> Result<RenderedPdf> {
         let (content, profile) = self.read(|tx| {
             Ok((
-                validate_draft(tx, input, INVOICE_SERIES)?,
+                validate_draft(tx, input, DocumentKind::Invoice, INVOICE_SERIES)?,
                 tx.seller_profile()?,
             ))
         })?;

@@ -117,21 +117,21 @@ impl Engine {
             Verb::Finalize.check(document.status)?;
             let mut content = document.content.clone();
             let profile = tx.seller_profile()?;
-            if content.seller.is_none() {
-                content.seller = profile.as_ref().map(|p| p.party.clone());
+            if content.seller().is_none() {
+                content.invoice.seller = profile.as_ref().map(|p| p.party.clone());
             }
             if let Some(profile) = &profile {
-                content.payment = content.payment.clone().or(&profile.payment);
+                content.invoice.payment = Some(content.payment().clone().or(&profile.payment));
             }
             let today = tx.today()?;
             let issue_date = match content.issue_date {
                 Some(date) => dates::check_issue_date("issue_date", date, today)?,
                 None => today,
             };
-            content.issue_date = Some(issue_date);
+            content.invoice.issue_date = Some(issue_date);
             if content.due_date.is_none() && document.kind == DocumentKind::Invoice {
                 let days = profile.as_ref().map_or(14, |p| p.payment_days);
-                content.due_date = issue_date.checked_add_days(Days::new(days.into()));
+                content.invoice.due_date = issue_date.checked_add_days(Days::new(days.into()));
             }
             if let Some(due) = content.due_date
                 && due < issue_date
@@ -151,7 +151,7 @@ impl Engine {
                 };
                 crate::einvoice::check_for(&about_to_be, profile.as_ref(), target)?;
             }
-            let series = series_for(tx, &content.series, document.kind)?;
+            let series = series_for(tx, content.series(), document.kind)?;
             if let Some(invoice) = &document.corrects {
                 check_creditable(tx, invoice.id, id, content.totals.total_gross)?;
             }
@@ -218,7 +218,7 @@ impl Engine {
         self.write(|tx| {
             let document = tx.document(id)?;
             Verb::Pay.check(document.status)?;
-            let currency = document.content.currency;
+            let currency = document.content.currency();
             let payment = payment.validate(document.amount_due, currency, tx.today()?)?;
             let paid = document.amount_paid + payment.amount;
             tx.add_payment(
@@ -311,8 +311,8 @@ impl Engine {
             Verb::Credit.check(invoice.status)?;
             let draft = request.to_draft(&invoice.content)?;
             let fingerprint = draft.fingerprint();
-            let content = validate_draft(tx, draft, CREDIT_NOTE_SERIES)?;
-            series_for(tx, &content.series, DocumentKind::CreditNote)?;
+            let content = validate_draft(tx, draft, DocumentKind::CreditNote, CREDIT_NOTE_SERIES)?;
+            series_for(tx, content.series(), DocumentKind::CreditNote)?;
             check_creditable(tx, invoice_id, 0, content.totals.total_gross)?;
             let id = tx.insert_document(&NewDocumentRow {
                 kind: DocumentKind::CreditNote,
@@ -349,7 +349,7 @@ fn check_creditable(
             "lines",
             format!(
                 "the credit note's total {amount} exceeds the {left} {} left to credit on invoice {}",
-                invoice.content.currency,
+                invoice.content.currency(),
                 invoice.number.as_deref().unwrap_or("(draft)")
             ),
         ));

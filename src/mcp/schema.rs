@@ -30,6 +30,131 @@ const NON_STANDARD_FORMATS: &[&str] = &[
     "float",
 ];
 
+/// The long tail of EN 16931 terms: accepted and returned like every field, but shown to
+/// models by name and JSON type only (the README's field reference has their shape and BT
+/// numbers, and a wrong shape is refused naming the expected fields), so the payload can
+/// carry the whole standard while `tools/list` stays within its budget.
+const TAIL_FIELDS: &[&str] = &[
+    "trading_name",
+    "identifiers",
+    "legal_registration",
+    "legal_info",
+    "electronic_address",
+    "subdivision",
+    "type_code",
+    "tax_point_date",
+    "project_reference",
+    "contract_reference",
+    "sales_order_reference",
+    "receiving_advice_reference",
+    "despatch_advice_reference",
+    "tender_reference",
+    "invoiced_object",
+    "buyer_accounting_reference",
+    "preceding_invoices",
+    "payee",
+    "tax_representative",
+    "delivery",
+    "allowances",
+    "charges",
+    "paid_amount",
+    "rounding_amount",
+    "vat_exemption_codes",
+    "means_code",
+    "means_text",
+    "account_name",
+    "more_accounts",
+    "card",
+    "direct_debit",
+    "cash_discounts",
+    "line_id",
+    "note",
+    "object_id",
+    "order_line_reference",
+    "accounting_reference",
+    "period",
+    "item_description",
+    "seller_item_id",
+    "buyer_item_id",
+    "standard_item_id",
+    "classifications",
+    "origin_country",
+    "attributes",
+    "gross_price",
+    "base_quantity",
+    "contact",
+    "notes",
+];
+
+/// A description without its EN 16931 term numbers: ` (BT-31, BT-48)` and `, BT-32` go (the
+/// field reference in the README has them; models do not need them to fill a field).
+fn without_term_numbers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(" (B") {
+        let (before, from) = rest.split_at(start);
+        out.push_str(before);
+        let inner = &from[2..];
+        match inner.find(')') {
+            Some(end) if inner.starts_with("BT-") || inner.starts_with("BG-") => {
+                rest = &inner[end + 1..];
+            }
+            _ => {
+                out.push_str(&from[..2]);
+                rest = inner;
+            }
+        }
+    }
+    out.push_str(rest);
+    out.replace(", BT-32)", ")")
+}
+
+/// A tail field's schema reduced to its JSON type: `{"type": "array"}`, `{"type": "object"}`
+/// (for a reference or a structure), `{"type": "integer"}`, or `{}` for a text.
+fn type_only(schema: &Value) -> Value {
+    let kind = match schema.get("type") {
+        Some(Value::String(kind)) => kind.clone(),
+        Some(Value::Array(kinds)) => kinds
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|k| *k != "null")
+            .unwrap_or("object")
+            .to_string(),
+        _ => "object".to_string(),
+    };
+    if kind == "string" {
+        // The name says it is a text; `{}` costs a model a third of `{"type":"string"}`.
+        return Value::Object(Map::new());
+    }
+    serde_json::json!({ "type": kind })
+}
+
+/// `schema` without the `$defs` entries nothing refers to any more.
+fn drop_unused_definitions(mut schema: Value) -> Value {
+    loop {
+        let Some(Value::Object(definitions)) = schema.get("$defs").cloned() else {
+            return schema;
+        };
+        let text = schema.to_string();
+        let unused: Vec<String> = definitions
+            .keys()
+            .filter(|name| !text.contains(&format!("\"#/$defs/{name}\"")))
+            .cloned()
+            .collect();
+        if unused.is_empty() {
+            return schema;
+        }
+        if let Some(Value::Object(remaining)) = schema.get_mut("$defs") {
+            remaining.retain(|name, _| !unused.contains(name));
+            if remaining.is_empty()
+                && let Value::Object(top) = &mut schema
+            {
+                top.remove("$defs");
+            }
+        }
+    }
+}
+
 /// Which side of a call a schema describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {
@@ -46,7 +171,7 @@ pub fn slim(mut schema: Value, side: Side) -> Value {
             top.remove(key);
         }
     }
-    inline_single_use_definitions(slim_node(schema, side))
+    inline_single_use_definitions(drop_unused_definitions(slim_node(schema, side)))
 }
 
 /// A definition used once is written where it is used (a `$ref` and a `$defs` entry cost more
@@ -132,6 +257,12 @@ fn slim_object(map: Map<String, Value>, side: Side) -> Map<String, Value> {
             "title" => {}
             "additionalProperties" if side == Side::Input && value == Value::Bool(false) => {}
             "description" if side == Side::Output || says_nothing(&value) => {}
+            "description" => {
+                let text = value.as_str().map(without_term_numbers).unwrap_or_default();
+                if !text.is_empty() && !says_nothing(&Value::String(text.clone())) {
+                    out.insert(key, Value::String(text));
+                }
+            }
             "$defs" => {
                 let Value::Object(definitions) = value else {
                     continue;
@@ -159,7 +290,12 @@ fn slim_object(map: Map<String, Value>, side: Side) -> Map<String, Value> {
                     if is_nullable(&property) {
                         nullable.push(name.clone());
                     }
-                    slimmed.insert(name, slim_node(property, side));
+                    let property = if TAIL_FIELDS.contains(&name.as_str()) {
+                        type_only(&slim_node(property, side))
+                    } else {
+                        slim_node(property, side)
+                    };
+                    slimmed.insert(name, property);
                 }
                 out.insert(key, Value::Object(slimmed));
             }
@@ -295,12 +431,12 @@ mod tests {
             "type": "object",
             "properties": {
                 "id": {"type": "integer", "format": "int64", "description": "The id of the draft."},
-                "note": {"type": ["string", "null"], "default": null},
+                "memo": {"type": ["string", "null"], "default": null},
                 "party": {"anyOf": [{"$ref": "#/$defs/Party"}, {"type": "null"}], "description": "Who is billed."},
                 "other": {"$ref": "#/$defs/Party"},
                 "amount": {"type": ["string", "number"], "pattern": DECIMAL_PATTERN}
             },
-            "required": ["id", "note", "party"]
+            "required": ["id", "memo", "party"]
         });
         assert_eq!(
             slim(derived, Side::Input),
@@ -308,7 +444,7 @@ mod tests {
                 "type": "object",
                 "properties": {
                     "id": {"type": "integer", "description": "The id of the draft."},
-                    "note": {"type": "string"},
+                    "memo": {"type": "string"},
                     "party": {"$ref": "#/$defs/Party", "description": "Who is billed."},
                     "other": {"$ref": "#/$defs/Party"},
                     "amount": {"type": "string"}

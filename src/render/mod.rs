@@ -52,7 +52,8 @@ pub fn memory_estimate_mb(document: &Document) -> u64 {
         .lines
         .iter()
         .map(|line| line.description.len())
-        .chain([&content.notes, &content.payment_terms].map(|t| t.as_ref().map_or(0, String::len)))
+        .chain(content.notes.iter().map(|n| n.text.len()))
+        .chain(content.payment_terms.iter().map(String::len))
         .sum();
     let lines = u64::try_from(content.lines.len()).unwrap_or(u64::MAX);
     let characters = u64::try_from(characters).unwrap_or(u64::MAX);
@@ -312,12 +313,12 @@ fn typst_datetime(stamp: DateTime<Utc>) -> Option<Datetime> {
 fn qr_image(document: &Document) -> Option<epc_qr::Bitmap> {
     let content = &document.content;
     let transfer = epc_qr::Transfer {
-        name: &content.seller.as_ref()?.name,
-        iban: content.payment.iban.as_deref()?,
-        bic: content.payment.bic.as_deref(),
+        name: &content.seller()?.name,
+        iban: content.payment().iban.as_deref()?,
+        bic: content.payment().bic.as_deref(),
         amount: document.amount_due,
         remittance: content
-            .payment
+            .payment()
             .reference
             .as_deref()
             .or(document.number.as_deref())?,

@@ -47,8 +47,8 @@ pub struct View<'a> {
     pub order_reference: Option<&'a str>,
     /// Payment terms text.
     pub payment_terms: Option<&'a str>,
-    /// Free text.
-    pub notes: Option<&'a str>,
+    /// The notes, one paragraph each.
+    pub notes: Option<String>,
     /// The seller, if known.
     pub seller: Option<PartyView<'a>>,
     /// Phone, website and legal data from the seller profile, for the footer.
@@ -192,9 +192,10 @@ pub fn build<'a>(
     qr_side: Option<u32>,
 ) -> View<'a> {
     let content = &document.content;
-    let language = content.language;
-    let exponent = content.currency.exponent();
-    let money = |value: Decimal| format::money(value, content.currency.code(), exponent, language);
+    let language = content.language();
+    let exponent = content.currency().exponent();
+    let money =
+        |value: Decimal| format::money(value, content.currency().code(), exponent, language);
     let date = |value: chrono::NaiveDate| format::date(value, language);
     let nonzero = |value: Decimal| (!value.is_zero()).then(|| money(value));
 
@@ -256,8 +257,15 @@ pub fn build<'a>(
         buyer_reference: content.buyer_reference.as_deref(),
         order_reference: content.order_reference.as_deref(),
         payment_terms: content.payment_terms.as_deref(),
-        notes: content.notes.as_deref(),
-        seller: content.seller.as_ref().map(party),
+        notes: (!content.notes.is_empty()).then(|| {
+            content
+                .notes
+                .iter()
+                .map(|n| n.text.as_str())
+                .collect::<Vec<_>>()
+                .join("\n\n")
+        }),
+        seller: content.seller().map(party),
         seller_contact: profile
             .map(|p| SellerContact {
                 phone: p.phone.as_deref(),
@@ -265,8 +273,8 @@ pub fn build<'a>(
                 legal_info: p.legal_info.as_deref(),
             })
             .unwrap_or_default(),
-        buyer: party(&content.buyer),
-        currency: content.currency.code(),
+        buyer: party(content.buyer()),
+        currency: content.currency().code(),
         prices_include_vat: content.prices_include_vat,
         lines,
         vat,
@@ -278,10 +286,10 @@ pub fn build<'a>(
         amount_due: money(document.amount_due),
         exemption_notes,
         payment: PaymentView {
-            iban: content.payment.iban.as_deref().map(format::iban),
-            bic: content.payment.bic.as_deref(),
-            bank_name: content.payment.bank_name.as_deref(),
-            reference: content.payment.reference.as_deref(),
+            iban: content.payment().iban.as_deref().map(format::iban),
+            bic: content.payment().bic.as_deref(),
+            bank_name: content.payment().bank_name.as_deref(),
+            reference: content.payment().reference.as_deref(),
         },
         qr: qr_side.map(|_| QR_PATH),
         qr_pixels: qr_side.map(|side| QrPixels {
@@ -312,7 +320,7 @@ fn party(party: &Party) -> PartyView<'_> {
         vat_id: party.vat_id.as_deref(),
         tax_number: party.tax_number.as_deref(),
         email: party.email.as_deref(),
-        contact: party.contact.as_deref(),
+        contact: party.contact.as_ref().and_then(|c| c.name.as_deref()),
     }
 }
 
@@ -320,7 +328,7 @@ fn party(party: &Party) -> PartyView<'_> {
 pub fn wants_qr(document: &Document) -> bool {
     document.kind == DocumentKind::Invoice
         && document.status != Status::Draft
-        && document.content.currency.code() == "EUR"
-        && document.content.payment.iban.is_some()
+        && document.content.currency().code() == "EUR"
+        && document.content.payment().iban.is_some()
         && document.amount_due > Decimal::ZERO
 }

@@ -139,11 +139,14 @@ impl LinkKind {
     /// `SELECT <key>, <content> FROM <table>` for the rows of this kind.
     fn select(&self) -> String {
         let content = if self.kind == "document" {
+            // A line's `terms` (schema v5) joins its content only when set, so the links of
+            // lines written before keep matching.
             format!(
-                "json_array({}, (SELECT json_group_array(json_array({})) FROM
+                "json_array({}, (SELECT json_group_array(CASE WHEN terms IS NULL
+                       THEN json_array({lines}) ELSE json_array({lines}, json(terms)) END) FROM
                    (SELECT * FROM document_lines WHERE document_id = documents.id ORDER BY position)))",
                 self.columns.join(", "),
-                LINE_COLUMNS.join(", ")
+                lines = LINE_COLUMNS.join(", ")
             )
         } else {
             format!("json_array({})", self.columns.join(", "))

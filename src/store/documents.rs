@@ -4,60 +4,96 @@
 //! of the header (parties, texts, payment details) is one JSON column. Lines have their own table
 //! so the triggers can freeze them row by row. Rows are read by column name.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Row, named_params};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::columns::{Amount, Json, amount};
 use super::customers::like_escape;
 use super::{Tx, sql_error};
 use crate::domain::document::{
-    Document, DocumentContent, DocumentKind, DocumentRef, Line, Period, amount_due, is_overdue,
+    Document, DocumentContent, DocumentKind, DocumentRef, Line, NewInvoice, amount_due, is_overdue,
 };
 use crate::domain::lifecycle::Status;
 use crate::domain::listing::{DocumentSummary, ListFilter, Page};
 use crate::domain::money::Currency;
-use crate::domain::party::{Language, Party, PaymentDetails};
-use crate::domain::totals::{Totals, VatGroup};
+use crate::domain::party::Language;
+use crate::domain::totals::{Adjustments, DocumentAllowance, Totals, VatGroup};
 use crate::domain::vat::VatCategory;
 use crate::error::{Error, Result};
 
-/// The header fields kept as one JSON column.
-#[derive(Serialize, Deserialize)]
-struct Header {
-    seller: Option<Party>,
-    buyer: Party,
-    supply_date: Option<NaiveDate>,
-    service_period: Option<Period>,
-    payment_terms: Option<String>,
-    buyer_reference: Option<String>,
-    order_reference: Option<String>,
-    notes: Option<String>,
-    payment: PaymentDetails,
-    prices_include_vat: bool,
-    vat_exemption_reasons: BTreeMap<VatCategory, String>,
+/// The terms kept in columns of their own (filtered, sorted or frozen one by one); the
+/// header JSON holds the rest of the document's terms as the domain type serializes them.
+const HEADER_COLUMNS: [&str; 7] = [
+    "series",
+    "currency",
+    "language",
+    "issue_date",
+    "due_date",
+    "customer_id",
+    "external_id",
+];
+
+/// The line terms kept in columns of their own (as before schema v5); a line's `terms` JSON
+/// holds the rest, or is NULL when there is nothing else.
+const LINE_COLUMNS: [&str; 9] = [
+    "description",
+    "quantity",
+    "unit_code",
+    "unit_price",
+    "vat_category",
+    "vat_rate",
+    "discount_percent",
+    "discount_amount",
+    "service_date",
+];
+
+/// `value` (a serialized domain object) without `keys`.
+fn without(
+    value: impl Serialize,
+    keys: &[&str],
+) -> Result<serde_json::Map<String, serde_json::Value>> {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::Object(mut map)) => {
+            for key in keys {
+                map.remove(*key);
+            }
+            Ok(map)
+        }
+        Ok(_) => Err(Error::internal(
+            "a document part did not serialize to an object",
+        )),
+        Err(e) => Err(Error::internal(format!(
+            "a document part did not serialize: {e}"
+        ))),
+    }
 }
 
-impl Header {
-    fn of(content: &DocumentContent) -> Header {
-        Header {
-            seller: content.seller.clone(),
-            buyer: content.buyer.clone(),
-            supply_date: content.supply_date,
-            service_period: content.service_period,
-            payment_terms: content.payment_terms.clone(),
-            buyer_reference: content.buyer_reference.clone(),
-            order_reference: content.order_reference.clone(),
-            notes: content.notes.clone(),
-            payment: content.payment.clone(),
-            prices_include_vat: content.prices_include_vat,
-            vat_exemption_reasons: content.vat_exemption_reasons.clone(),
+/// Rebuild a domain value from its JSON part and its column values.
+fn rebuild<T: serde::de::DeserializeOwned>(
+    mut map: serde_json::Map<String, serde_json::Value>,
+    columns: impl IntoIterator<Item = (&'static str, serde_json::Value)>,
+) -> rusqlite::Result<T> {
+    for (key, value) in columns {
+        if !value.is_null() {
+            map.insert(key.to_string(), value);
         }
     }
+    serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            Box::new(Error::storage(format!(
+                "a stored document does not read back: {e}"
+            ))),
+        )
+    })
+}
+
+fn json<T: Serialize>(value: T) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
 }
 
 /// A new draft to insert.
@@ -101,21 +137,22 @@ fn execute_with_content(
     content: &DocumentContent,
     extra: &[(&str, &dyn rusqlite::ToSql)],
 ) -> Result<usize> {
-    let header = Json(Header::of(content));
+    let header = Json(without(&content.invoice, &HEADER_COLUMNS)?);
     let breakdown = Json(&content.totals.vat_breakdown);
+    let (series, currency, language) = (content.series(), content.currency(), content.language());
     let (net, vat, gross) = (
         Amount(content.totals.total_net),
         Amount(content.totals.total_vat),
         Amount(content.totals.total_gross),
     );
     let mut params: Vec<(&str, &dyn rusqlite::ToSql)> = vec![
-        (":series", &content.series),
-        (":currency", &content.currency),
-        (":language", &content.language),
+        (":series", &series),
+        (":currency", &currency),
+        (":language", &language),
         (":issue_date", &content.issue_date),
         (":due_date", &content.due_date),
         (":customer_id", &content.customer_id),
-        (":buyer_name", &content.buyer.name),
+        (":buyer_name", &content.buyer().name),
         (":header", &header),
         (":vat_breakdown", &breakdown),
         (":total_net", &net),
@@ -163,13 +200,15 @@ impl Tx<'_> {
             .prepare_cached(
                 "INSERT INTO document_lines (document_id, position, description, quantity,
                      unit_code, unit_price, vat_category, vat_rate, discount_percent,
-                     discount_amount, service_date, net_amount)
+                     discount_amount, service_date, net_amount, terms)
                  VALUES (:document_id, :position, :description, :quantity, :unit_code,
                      :unit_price, :vat_category, :vat_rate, :discount_percent,
-                     :discount_amount, :service_date, :net_amount)",
+                     :discount_amount, :service_date, :net_amount, :terms)",
             )
             .map_err(sql_error)?;
         for line in lines {
+            let terms = without(&line.input, &LINE_COLUMNS)?;
+            let terms = (!terms.is_empty()).then_some(Json(terms));
             stmt.execute(named_params! {
                 ":document_id": document_id,
                 ":position": line.position,
@@ -183,6 +222,7 @@ impl Tx<'_> {
                 ":discount_amount": amount(line.discount_amount),
                 ":service_date": line.service_date,
                 ":net_amount": Amount(line.net_amount),
+                ":terms": terms,
             })
             .map_err(sql_error)?;
         }
@@ -376,7 +416,8 @@ impl Tx<'_> {
             .corrects_id
             .map(|cid| self.document_ref(cid))
             .transpose()?;
-        Ok(row.into_document(lines, corrects, self.today()?))
+        row.into_document(lines, corrects, self.today()?)
+            .map_err(sql_error)
     }
 
     fn document_ref(&self, id: i64) -> Result<DocumentRef> {
@@ -456,7 +497,9 @@ impl Tx<'_> {
         };
         let sql = format!(
             "SELECT id, kind, status, number, buyer_name, customer_id, currency, issue_date,
-                 due_date, total_gross, amount_paid, amount_credited
+                 due_date, total_gross, amount_paid, amount_credited,
+                 json_extract(header, '$.paid_amount') AS paid_before,
+                 json_extract(header, '$.rounding_amount') AS rounding
              FROM documents {where_sql} ORDER BY id DESC LIMIT {}",
             limit + 1
         );
@@ -481,21 +524,38 @@ impl Tx<'_> {
 
 /// A `document_lines` row.
 fn line(row: &Row<'_>) -> rusqlite::Result<Line> {
+    let terms = row
+        .get::<_, Option<Json<serde_json::Map<String, serde_json::Value>>>>("terms")?
+        .map(|j| j.0)
+        .unwrap_or_default();
+    let decimal = |column: &str| row.get::<_, Amount>(column).map(|a| json(a.0));
+    let optional = |column: &str| {
+        row.get::<_, Option<Amount>>(column)
+            .map(|a| a.map_or(serde_json::Value::Null, |a| json(a.0)))
+    };
+    let input = rebuild(
+        terms,
+        [
+            ("description", json(row.get::<_, String>("description")?)),
+            ("quantity", decimal("quantity")?),
+            ("unit_code", json(row.get::<_, String>("unit_code")?)),
+            ("unit_price", decimal("unit_price")?),
+            (
+                "vat_category",
+                json(row.get::<_, VatCategory>("vat_category")?),
+            ),
+            ("vat_rate", decimal("vat_rate")?),
+            ("discount_percent", optional("discount_percent")?),
+            ("discount_amount", optional("discount_amount")?),
+            (
+                "service_date",
+                json(row.get::<_, Option<NaiveDate>>("service_date")?),
+            ),
+        ],
+    )?;
     Ok(Line {
         position: row.get("position")?,
-        description: row.get("description")?,
-        quantity: row.get::<_, Amount>("quantity")?.0,
-        unit_code: row.get("unit_code")?,
-        unit_price: row.get::<_, Amount>("unit_price")?.0,
-        vat_category: row.get("vat_category")?,
-        vat_rate: row.get::<_, Amount>("vat_rate")?.0,
-        discount_percent: row
-            .get::<_, Option<Amount>>("discount_percent")?
-            .map(|a| a.0),
-        discount_amount: row
-            .get::<_, Option<Amount>>("discount_amount")?
-            .map(|a| a.0),
-        service_date: row.get("service_date")?,
+        input,
         net_amount: row.get::<_, Amount>("net_amount")?.0,
     })
 }
@@ -506,6 +566,11 @@ fn summary(row: &Row<'_>, today: NaiveDate) -> rusqlite::Result<DocumentSummary>
     let currency: Currency = row.get("currency")?;
     let due_date: Option<NaiveDate> = row.get("due_date")?;
     let gross = row.get::<_, Amount>("total_gross")?.0;
+    let adjustment = |column: &str| {
+        row.get::<_, Option<Amount>>(column)
+            .map(|a| a.map_or(Decimal::ZERO, |a| a.0))
+    };
+    let payable = gross - adjustment("paid_before")? + adjustment("rounding")?;
     Ok(DocumentSummary {
         id: row.get("id")?,
         kind: row.get("kind")?,
@@ -515,7 +580,7 @@ fn summary(row: &Row<'_>, today: NaiveDate) -> rusqlite::Result<DocumentSummary>
         customer_id: row.get("customer_id")?,
         amount_due: due_for(
             status,
-            gross,
+            payable,
             row.get::<_, Amount>("amount_paid")?.0,
             row.get::<_, Amount>("amount_credited")?.0,
             currency,
@@ -528,7 +593,7 @@ fn summary(row: &Row<'_>, today: NaiveDate) -> rusqlite::Result<DocumentSummary>
     })
 }
 
-/// Void documents owe nothing; everything else owes gross − paid − credited.
+/// Void documents owe nothing; everything else owes payable − paid − credited.
 fn due_for(
     status: Status,
     gross: Decimal,
@@ -555,7 +620,7 @@ struct DocumentRow {
     issue_date: Option<NaiveDate>,
     due_date: Option<NaiveDate>,
     customer_id: Option<i64>,
-    header: Header,
+    header: serde_json::Map<String, serde_json::Value>,
     vat_breakdown: Vec<VatGroup>,
     total_net: Decimal,
     total_vat: Decimal,
@@ -583,7 +648,9 @@ impl DocumentRow {
             issue_date: row.get("issue_date")?,
             due_date: row.get("due_date")?,
             customer_id: row.get("customer_id")?,
-            header: row.get::<_, Json<Header>>("header")?.0,
+            header: row
+                .get::<_, Json<serde_json::Map<String, serde_json::Value>>>("header")?
+                .0,
             vat_breakdown: row.get::<_, Json<Vec<VatGroup>>>("vat_breakdown")?.0,
             total_net: decimal("total_net")?,
             total_vat: decimal("total_vat")?,
@@ -603,20 +670,58 @@ impl DocumentRow {
         lines: Vec<Line>,
         corrects: Option<DocumentRef>,
         today: NaiveDate,
-    ) -> Document {
+    ) -> rusqlite::Result<Document> {
         let currency = self.currency;
         // Stored sums start as '0': show them in the currency's minor unit like every amount.
         let amount_paid = currency.rescale(self.amount_paid);
         let amount_credited = currency.rescale(self.amount_credited);
-        let header = self.header;
-        Document {
+        let invoice: NewInvoice = rebuild(
+            self.header,
+            [
+                ("series", json(&self.series)),
+                ("currency", json(currency.code())),
+                ("language", json(self.language)),
+                ("issue_date", json(self.issue_date)),
+                ("due_date", json(self.due_date)),
+                ("customer_id", json(self.customer_id)),
+                ("external_id", json(&self.external_id)),
+            ],
+        )?;
+        let document_ac: Vec<DocumentAllowance> = invoice
+            .allowances
+            .iter()
+            .map(|a| DocumentAllowance::of(a, false))
+            .chain(
+                invoice
+                    .charges
+                    .iter()
+                    .map(|c| DocumentAllowance::of(c, true)),
+            )
+            .collect();
+        let totals = Totals {
+            vat_breakdown: self.vat_breakdown,
+            total_net: self.total_net,
+            total_vat: self.total_vat,
+            total_gross: self.total_gross,
+            ..Totals::default()
+        }
+        .complete(
+            lines.iter().map(|l| l.net_amount),
+            &document_ac,
+            Adjustments {
+                paid: invoice.paid_amount.unwrap_or_default(),
+                rounding: invoice.rounding_amount.unwrap_or_default(),
+            },
+            currency,
+        );
+        Ok(Document {
             id: self.id,
             kind: self.kind,
             status: self.status,
             number: self.number,
             amount_due: due_for(
                 self.status,
-                self.total_gross,
+                totals.amount_payable,
                 amount_paid,
                 amount_credited,
                 currency,
@@ -625,36 +730,14 @@ impl DocumentRow {
             amount_credited,
             overdue: is_overdue(self.status, self.due_date, today),
             content: DocumentContent {
-                series: self.series,
-                customer_id: self.customer_id,
-                seller: header.seller,
-                buyer: header.buyer,
-                currency,
-                language: self.language,
-                issue_date: self.issue_date,
-                supply_date: header.supply_date,
-                service_period: header.service_period,
-                due_date: self.due_date,
-                payment_terms: header.payment_terms,
-                buyer_reference: header.buyer_reference,
-                order_reference: header.order_reference,
-                notes: header.notes,
-                payment: header.payment,
-                external_id: self.external_id,
-                prices_include_vat: header.prices_include_vat,
-                vat_exemption_reasons: header.vat_exemption_reasons,
+                invoice,
                 lines,
-                totals: Totals {
-                    vat_breakdown: self.vat_breakdown,
-                    total_net: self.total_net,
-                    total_vat: self.total_vat,
-                    total_gross: self.total_gross,
-                },
+                totals,
             },
             corrects,
             created_at: self.created_at,
             updated_at: self.updated_at,
             finalized_at: self.finalized_at,
-        }
+        })
     }
 }

@@ -350,7 +350,7 @@ impl Receipt {
             kind: document.kind,
             status: document.status,
             number: document.number.clone(),
-            currency: content.currency,
+            currency: content.currency(),
             total_net: content.totals.total_net,
             total_vat: content.totals.total_vat,
             total_gross: content.totals.total_gross,
@@ -375,9 +375,9 @@ fn describe(document: &crate::domain::document::Document) -> String {
     format!(
         "{name} ({status}) for {buyer}: total {total} {currency}, due {due} {currency}",
         status = document.status.as_str(),
-        buyer = document.content.buyer.name,
+        buyer = document.content.buyer().name,
         total = document.content.totals.total_gross,
-        currency = document.content.currency,
+        currency = document.content.currency(),
         due = document.amount_due,
     )
 }
