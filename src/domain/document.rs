@@ -527,21 +527,14 @@ impl NewInvoice {
         }
 
         let pricing: Vec<LinePricing> = lines.iter().map(|l| l.input.pricing()).collect();
-        let document_ac: Vec<DocumentAllowance> = allowances
-            .iter()
-            .map(|a| DocumentAllowance::of(a, false))
-            .chain(charges.iter().map(|c| DocumentAllowance::of(c, true)))
-            .collect();
+        let document_ac = DocumentAllowance::all(&allowances, &charges);
         let computed = totals::compute(
             &pricing,
             &document_ac,
             currency,
             self.prices_include_vat,
             &reasons,
-            Adjustments {
-                paid: paid_amount.unwrap_or_default(),
-                rounding: rounding_amount.unwrap_or_default(),
-            },
+            Adjustments::of(paid_amount, rounding_amount),
         );
         for (line, net) in lines.iter_mut().zip(computed.line_nets) {
             line.net_amount = net;
@@ -1073,19 +1066,14 @@ impl DocumentContent {
     /// they are the stored ones, else what differs (for `invoicer check`).
     pub fn totals_mismatch(&self) -> Option<String> {
         let pricing: Vec<LinePricing> = self.lines.iter().map(|l| l.input.pricing()).collect();
-        let document_ac: Vec<DocumentAllowance> = self
-            .allowances
-            .iter()
-            .map(|a| DocumentAllowance::of(a, false))
-            .chain(self.charges.iter().map(|c| DocumentAllowance::of(c, true)))
-            .collect();
+        let document_ac = DocumentAllowance::all(&self.allowances, &self.charges);
         let computed = totals::compute(
             &pricing,
             &document_ac,
             self.currency(),
             self.prices_include_vat,
             &self.vat_exemption_reasons,
-            self.adjustments(),
+            Adjustments::of(self.paid_amount, self.rounding_amount),
         );
         for (line, net) in self.lines.iter().zip(&computed.line_nets) {
             if line.net_amount != *net {
@@ -1108,14 +1096,6 @@ impl DocumentContent {
         }
         (stored.vat_breakdown != recomputed.vat_breakdown)
             .then(|| "the VAT breakdown does not follow from the lines".to_string())
-    }
-
-    /// Prepaid and rounding amounts (BT-113, BT-114).
-    pub fn adjustments(&self) -> Adjustments {
-        Adjustments {
-            paid: self.paid_amount.unwrap_or_default(),
-            rounding: self.rounding_amount.unwrap_or_default(),
-        }
     }
 
     /// The content as client input again, for edits by merge patch.

@@ -72,6 +72,18 @@ pub struct DocumentAllowance {
 }
 
 impl DocumentAllowance {
+    /// The totals' view of a document's checked allowances, then its charges.
+    pub fn all(
+        allowances: &[super::terms::AllowanceCharge],
+        charges: &[super::terms::AllowanceCharge],
+    ) -> Vec<Self> {
+        allowances
+            .iter()
+            .map(|a| DocumentAllowance::of(a, false))
+            .chain(charges.iter().map(|c| DocumentAllowance::of(c, true)))
+            .collect()
+    }
+
     /// The totals' view of a checked allowance or charge.
     pub fn of(ac: &super::terms::AllowanceCharge, is_charge: bool) -> Self {
         DocumentAllowance {
@@ -90,6 +102,16 @@ pub struct Adjustments {
     pub paid: Decimal,
     /// Added to round the amount due.
     pub rounding: Decimal,
+}
+
+impl Adjustments {
+    /// The adjustments of a document's optional prepaid and rounding amounts.
+    pub fn of(paid: Option<Decimal>, rounding: Option<Decimal>) -> Self {
+        Adjustments {
+            paid: paid.unwrap_or_default(),
+            rounding: rounding.unwrap_or_default(),
+        }
+    }
 }
 
 /// One row of the VAT breakdown (EN 16931 BG-23).

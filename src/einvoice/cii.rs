@@ -455,27 +455,7 @@ fn write_settlement(x: &mut Xml, terms: &InvoiceTerms<'_>, format: Format) -> Re
         x.close("ram:PayeeTradeParty")?;
     }
     // BG-16: one element per account; the card and the debited account go with the first.
-    // A direct debit names the account to debit, never one to pay to (BR-DE-25-b).
-    let accounts: Vec<(&str, Option<&str>, Option<&str>)> = payment
-        .iban
-        .as_deref()
-        .filter(|_| terms.payment_means != "59")
-        .map(|iban| {
-            (
-                iban,
-                payment.account_name.as_deref(),
-                payment.bic.as_deref(),
-            )
-        })
-        .into_iter()
-        .chain(
-            payment
-                .more_accounts
-                .iter()
-                .filter(|_| terms.payment_means != "59")
-                .map(|a| (a.id.as_str(), a.name.as_deref(), a.bic.as_deref())),
-        )
-        .collect();
+    let accounts = terms.accounts();
     let means_count = accounts.len().max(1);
     for index in 0..means_count {
         x.open("ram:SpecifiedTradeSettlementPaymentMeans", &[])?;

@@ -37,11 +37,12 @@ pub struct AllowanceTerms<'a> {
 
 impl<'a> AllowanceTerms<'a> {
     fn of(ac: &'a AllowanceCharge, is_charge: bool, document_level: bool) -> Self {
+        let percent_of_base = ac.percent.zip(ac.base_amount);
         AllowanceTerms {
             is_charge,
             amount: ac.value(),
-            base: ac.percent.and(ac.base_amount),
-            percent: ac.percent.and(ac.base_amount).and(ac.percent),
+            base: percent_of_base.map(|(_, base)| base),
+            percent: percent_of_base.map(|(percent, _)| percent),
             reason: ac.reason.as_deref(),
             reason_code: ac.reason_code.as_deref(),
             vat: document_level.then(|| (ac.category(), ac.vat_rate.unwrap_or_default())),
@@ -236,6 +237,33 @@ impl<'a> InvoiceTerms<'a> {
             vat,
             totals: &content.totals,
         })
+    }
+
+    /// The accounts to pay to (BG-17) as (id, name, BIC): the first one, then the further
+    /// ones; none for a direct debit, which names the account to debit instead (BR-DE-25-b).
+    pub fn accounts(&self) -> Vec<(&'a str, Option<&'a str>, Option<&'a str>)> {
+        let payment = self.payment;
+        if self.payment_means == "59" {
+            return Vec::new();
+        }
+        payment
+            .iban
+            .as_deref()
+            .map(|iban| {
+                (
+                    iban,
+                    payment.account_name.as_deref(),
+                    payment.bic.as_deref(),
+                )
+            })
+            .into_iter()
+            .chain(
+                payment
+                    .more_accounts
+                    .iter()
+                    .map(|a| (a.id.as_str(), a.name.as_deref(), a.bic.as_deref())),
+            )
+            .collect()
     }
 
     /// An amount with the currency's decimals (`119.00`, `1500` for JPY).

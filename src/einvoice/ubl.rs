@@ -294,27 +294,7 @@ pub fn write(terms: &InvoiceTerms<'_>, format: Format) -> Result<Vec<u8>> {
 /// BG-16: one PaymentMeans per account; the card and the mandate go with the first.
 fn payment_means(x: &mut Xml, terms: &InvoiceTerms<'_>, credit: bool) -> Result<()> {
     let payment = terms.payment;
-    // A direct debit names the account to debit, never one to pay to (BR-DE-25-b).
-    let accounts: Vec<(&str, Option<&str>, Option<&str>)> = payment
-        .iban
-        .as_deref()
-        .filter(|_| terms.payment_means != "59")
-        .map(|iban| {
-            (
-                iban,
-                payment.account_name.as_deref(),
-                payment.bic.as_deref(),
-            )
-        })
-        .into_iter()
-        .chain(
-            payment
-                .more_accounts
-                .iter()
-                .filter(|_| terms.payment_means != "59")
-                .map(|a| (a.id.as_str(), a.name.as_deref(), a.bic.as_deref())),
-        )
-        .collect();
+    let accounts = terms.accounts();
     for index in 0..accounts.len().max(1) {
         x.open("cac:PaymentMeans", &[])?;
         match &payment.means_text {

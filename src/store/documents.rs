@@ -687,17 +687,6 @@ impl DocumentRow {
                 ("external_id", json(&self.external_id)),
             ],
         )?;
-        let document_ac: Vec<DocumentAllowance> = invoice
-            .allowances
-            .iter()
-            .map(|a| DocumentAllowance::of(a, false))
-            .chain(
-                invoice
-                    .charges
-                    .iter()
-                    .map(|c| DocumentAllowance::of(c, true)),
-            )
-            .collect();
         let totals = Totals {
             vat_breakdown: self.vat_breakdown,
             total_net: self.total_net,
@@ -707,11 +696,8 @@ impl DocumentRow {
         }
         .complete(
             lines.iter().map(|l| l.net_amount),
-            &document_ac,
-            Adjustments {
-                paid: invoice.paid_amount.unwrap_or_default(),
-                rounding: invoice.rounding_amount.unwrap_or_default(),
-            },
+            &DocumentAllowance::all(&invoice.allowances, &invoice.charges),
+            Adjustments::of(invoice.paid_amount, invoice.rounding_amount),
             currency,
         );
         Ok(Document {
