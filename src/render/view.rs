@@ -63,12 +63,20 @@ pub struct View<'a> {
     pub lines: Vec<LineView<'a>>,
     /// VAT breakdown rows.
     pub vat: Vec<VatView>,
+    /// Sum of the line nets, present when document-level allowances or charges follow.
+    pub line_total: Option<String>,
+    /// Document-level allowances (negative) and charges, each with its reason.
+    pub allowances: Vec<AllowanceView>,
     /// Totals with currency.
     pub total_net: String,
     /// Total VAT.
     pub total_vat: String,
     /// Total including VAT.
     pub total_gross: String,
+    /// Paid before the invoice (BT-113), present when non-zero.
+    pub prepaid: Option<String>,
+    /// Rounding of the amount due (BT-114), signed, present when non-zero.
+    pub rounding: Option<String>,
     /// Payments recorded, present when non-zero.
     pub paid: Option<String>,
     /// Credit notes booked, present when non-zero.
@@ -156,6 +164,15 @@ pub struct LineView<'a> {
     pub discount: Option<String>,
     /// Day of service, formatted.
     pub service_date: Option<String>,
+}
+
+/// A document-level allowance or charge as printed.
+#[derive(Debug, Serialize)]
+pub struct AllowanceView {
+    /// Its reason, or its code when no reason was given.
+    pub reason: String,
+    /// The amount with currency, `−` for an allowance.
+    pub amount: String,
 }
 
 /// One row of the VAT breakdown.
@@ -278,9 +295,27 @@ pub fn build<'a>(
         prices_include_vat: content.prices_include_vat,
         lines,
         vat,
+        line_total: (!content.allowances.is_empty() || !content.charges.is_empty())
+            .then(|| money(content.totals.line_total)),
+        allowances: content
+            .allowances
+            .iter()
+            .map(|a| (a, "−"))
+            .chain(content.charges.iter().map(|c| (c, "")))
+            .map(|(ac, sign)| AllowanceView {
+                reason: ac
+                    .reason
+                    .clone()
+                    .or_else(|| ac.reason_code.clone())
+                    .unwrap_or_default(),
+                amount: format!("{sign}{}", money(ac.value())),
+            })
+            .collect(),
         total_net: money(content.totals.total_net),
         total_vat: money(content.totals.total_vat),
         total_gross: money(content.totals.total_gross),
+        prepaid: nonzero(content.totals.paid_amount),
+        rounding: nonzero(content.totals.rounding_amount),
         paid: nonzero(document.amount_paid),
         credited: nonzero(document.amount_credited),
         amount_due: money(document.amount_due),
