@@ -7,13 +7,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::attachment::{SupportingDocument, check_attachments};
 use super::dates;
 use super::lifecycle::Status;
 use super::money::Currency;
 use super::party::{Customer, Language, Party, PaymentDetails, SellerProfile};
 use super::terms::{
     AllowanceCharge, Classification, Delivery, Identifier, ItemAttribute, Level, Note, Payee,
-    PrecedingInvoice, TaxRepresentative, check_country, check_list,
+    PrecedingInvoice, TAX_POINT_CODES, TaxRepresentative, VatAccountingCurrency, check_country,
+    check_list,
 };
 use super::text::{check_optional, check_required};
 use super::totals::{self, Adjustments, Discount, DocumentAllowance, LinePricing, Totals};
@@ -42,6 +44,16 @@ impl DocumentKind {
         match self {
             DocumentKind::Invoice => "invoice",
             DocumentKind::CreditNote => "credit_note",
+        }
+    }
+
+    /// The kind a create payload asks for: a credit note with type code 381 (a standalone
+    /// one, e.g. correcting an invoice issued elsewhere), else an invoice.
+    pub fn of_type_code(type_code: Option<u16>) -> Self {
+        if type_code.is_some_and(|code| CREDIT_NOTE_TYPE_CODES.contains(&code)) {
+            DocumentKind::CreditNote
+        } else {
+            DocumentKind::Invoice
         }
     }
 
@@ -202,6 +214,10 @@ pub struct NewInvoice {
     /// VAT point date, when it differs from the issue date (BT-7).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tax_point_date: Option<NaiveDate>,
+    /// When VAT becomes due, as a code instead of a date: 3 invoice date, 35 delivery date,
+    /// 432 payment date (BT-8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax_point_code: Option<u16>,
     /// Due date; defaults at finalization to issue date + the profile's payment days.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_date: Option<NaiveDate>,
@@ -272,6 +288,12 @@ pub struct NewInvoice {
     /// Rounding of the amount due, e.g. cash rounding to 0.05 (BT-114).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rounding_amount: Option<Decimal>,
+    /// The currency VAT is accounted in, with the VAT total in it (BT-6, BT-111).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vat_accounting_currency: Option<VatAccountingCurrency>,
+    /// Supporting documents: references, URLs and attached files (BG-24).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<SupportingDocument>,
     /// The caller's own id for this document; unique.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
@@ -449,6 +471,22 @@ impl NewInvoice {
             .transpose()?;
         let supply_date = dates::check_optional("supply_date", self.supply_date)?;
         let tax_point_date = dates::check_optional("tax_point_date", self.tax_point_date)?;
+        if let Some(code) = self.tax_point_code {
+            if !TAX_POINT_CODES.contains(&code) {
+                return Err(Error::validation(
+                    "tax_point_code",
+                    format!(
+                        "{code} is not a tax point code (UNTDID 2005: 3 invoice date, 35 delivery date, 432 payment date)"
+                    ),
+                ));
+            }
+            if tax_point_date.is_some() {
+                return Err(Error::validation(
+                    "tax_point_code",
+                    "give tax_point_date or tax_point_code, not both (BR-CO-03)",
+                ));
+            }
+        }
         let due_date = dates::check_optional("due_date", self.due_date)?;
         if let Some(period) = self.service_period {
             period.check("service_period")?;
@@ -548,6 +586,18 @@ impl NewInvoice {
                 ),
             ));
         }
+        let vat_accounting_currency = self
+            .vat_accounting_currency
+            .take()
+            .map(|v| {
+                v.validate(
+                    "vat_accounting_currency",
+                    currency,
+                    computed.totals.total_vat,
+                )
+            })
+            .transpose()?;
+        let attachments = check_attachments(std::mem::take(&mut self.attachments))?;
         // Keep only the reasons of categories in use, so the stored breakdown says it all.
         let used: Vec<VatCategory> = computed
             .totals
@@ -584,6 +634,7 @@ impl NewInvoice {
             supply_date,
             service_period: self.service_period,
             tax_point_date,
+            tax_point_code: self.tax_point_code,
             due_date,
             payment_terms,
             buyer_reference: reference("buyer_reference", self.buyer_reference)?,
@@ -629,6 +680,8 @@ impl NewInvoice {
             charges,
             paid_amount,
             rounding_amount,
+            vat_accounting_currency,
+            attachments,
             external_id: check_optional("external_id", self.external_id, 200)?,
             idempotency_key: None,
             prices_include_vat: self.prices_include_vat,

@@ -2,6 +2,7 @@
 //!
 //! Nothing here does I/O; the store persists these types and the engine combines both.
 
+pub mod attachment;
 pub mod audit;
 pub mod credit_note;
 pub mod dates;

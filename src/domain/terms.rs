@@ -794,3 +794,82 @@ impl DirectDebit {
         })
     }
 }
+
+/// The currency the seller accounts VAT in when it differs from the invoice's (BT-6), with the
+/// VAT total in it (BT-111) as the seller's books state it: the engine converts nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VatAccountingCurrency {
+    /// ISO 4217 code, not the invoice's currency (BT-6).
+    pub code: super::money::Currency,
+    /// The document's VAT total in that currency (BT-111).
+    pub vat_total: Decimal,
+}
+
+impl VatAccountingCurrency {
+    /// Check against the invoice's currency and its VAT total (same sign, Peppol R055).
+    pub fn validate(
+        self,
+        field: &str,
+        currency: super::money::Currency,
+        total_vat: Decimal,
+    ) -> Result<Self> {
+        if self.code == currency {
+            return Err(Error::validation(
+                join_path(field, "code"),
+                format!(
+                    "is the invoice's currency {currency} itself; leave vat_accounting_currency out (Peppol R005)"
+                ),
+            ));
+        }
+        let vat_total = self.vat_total.normalize();
+        let decimals = self.code.exponent();
+        if vat_total.scale() > decimals || vat_total.abs() > Decimal::from(1_000_000_000_000i64) {
+            return Err(Error::validation(
+                join_path(field, "vat_total"),
+                format!(
+                    "must have at most {decimals} decimals (the minor unit of {}), got {vat_total}",
+                    self.code
+                ),
+            ));
+        }
+        if (vat_total.is_sign_negative() && !vat_total.is_zero()) != (total_vat < Decimal::ZERO)
+            || (vat_total.is_zero() != total_vat.is_zero())
+        {
+            return Err(Error::validation(
+                join_path(field, "vat_total"),
+                format!(
+                    "must have the sign of the VAT total {total_vat} (zero when it is zero), got {vat_total}"
+                ),
+            ));
+        }
+        Ok(VatAccountingCurrency {
+            code: self.code,
+            vat_total,
+        })
+    }
+}
+
+/// When VAT becomes due, as a code instead of a date (BT-8, UNTDID 2005): `3` the invoice
+/// date, `35` the delivery date, `432` the payment date.
+pub const TAX_POINT_CODES: [u16; 3] = [3, 35, 432];
+
+/// The CII code (UNTDID 2475) of a UBL tax point code: 5, 29, 72.
+pub fn tax_point_code_cii(code: u16) -> Option<&'static str> {
+    match code {
+        3 => Some("5"),
+        35 => Some("29"),
+        432 => Some("72"),
+        _ => None,
+    }
+}
+
+/// The UBL code (UNTDID 2005) of a CII due date type code.
+pub fn tax_point_code_of_cii(code: &str) -> Option<u16> {
+    match code {
+        "5" => Some(3),
+        "29" => Some(35),
+        "72" => Some(432),
+        _ => None,
+    }
+}

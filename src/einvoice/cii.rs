@@ -7,8 +7,9 @@ use rust_decimal::Decimal;
 use super::Format;
 use super::model::{AllowanceTerms, BILLING_PROCESS, InvoiceTerms, LineTerms, endpoint, plain};
 use super::xml::Xml;
+use crate::domain::attachment::SupportingDocument;
 use crate::domain::party::Party;
-use crate::domain::terms::{Address, Contact, Identifier};
+use crate::domain::terms::{Address, Contact, Identifier, tax_point_code_cii};
 use crate::domain::vat::VatCategory;
 use crate::error::Result;
 
@@ -123,6 +124,9 @@ pub fn write(terms: &InvoiceTerms<'_>, format: Format) -> Result<Vec<u8>> {
     }
     if let Some(object) = &doc.invoiced_object {
         object_reference(&mut x, object)?; // BT-18
+    }
+    for attachment in &doc.attachments {
+        supporting_document(&mut x, attachment)?; // BG-24
     }
     if let Some(project) = &doc.project_reference {
         x.open("ram:SpecifiedProcuringProject", &[])?;
@@ -287,6 +291,26 @@ fn base_quantity(x: &mut Xml, line: &LineTerms<'_>) -> Result<()> {
     Ok(())
 }
 
+/// A supporting document (BG-24): an additional reference of type 916 with its description,
+/// address and attached file.
+fn supporting_document(x: &mut Xml, doc: &SupportingDocument) -> Result<()> {
+    x.open("ram:AdditionalReferencedDocument", &[])?;
+    x.leaf("ram:IssuerAssignedID", &doc.id)?; // BT-122
+    x.optional("ram:URIID", doc.uri.as_deref())?; // BT-124
+    x.leaf("ram:TypeCode", "916")?;
+    x.optional("ram:Name", doc.description.as_deref())?; // BT-123
+    if let (Some(content), Some(mime), Some(name)) =
+        (&doc.content_base64, &doc.mime_type, &doc.filename)
+    {
+        x.leaf_with(
+            "ram:AttachmentBinaryObject",
+            &[("mimeCode", mime), ("filename", name)],
+            content,
+        )?; // BT-125
+    }
+    x.close("ram:AdditionalReferencedDocument")
+}
+
 /// An invoiced object (BT-18) or line object (BT-128): an additional reference of type 130.
 fn object_reference(x: &mut Xml, object: &Identifier) -> Result<()> {
     x.open("ram:AdditionalReferencedDocument", &[])?;
@@ -437,6 +461,9 @@ fn write_settlement(x: &mut Xml, terms: &InvoiceTerms<'_>, format: Format) -> Re
         x.leaf("ram:CreditorReferenceID", &debit.creditor_id)?; // BT-90
     }
     x.optional("ram:PaymentReference", terms.remittance)?; // BT-83
+    if let Some(vat) = &doc.vat_accounting_currency {
+        x.leaf("ram:TaxCurrencyCode", vat.code.code())?; // BT-6
+    }
     x.leaf("ram:InvoiceCurrencyCode", terms.currency.code())?; // BT-5
     if let Some(payee) = &doc.payee {
         x.open("ram:PayeeTradeParty", &[])?; // BG-10
@@ -508,6 +535,9 @@ fn write_settlement(x: &mut Xml, terms: &InvoiceTerms<'_>, format: Format) -> Re
             x.leaf_with("udt:DateString", &[("format", "102")], &yyyymmdd(day))?; // BT-7
             x.close("ram:TaxPointDate")?;
         }
+        if let Some(code) = doc.tax_point_code.and_then(tax_point_code_cii) {
+            x.leaf("ram:DueDateTypeCode", code)?; // BT-8
+        }
         // Always, 0 for "not subject to VAT": XRechnung's BR-DE-14 wants BT-119 in every
         // breakdown, and EN 16931 forbids a rate for O only on lines, allowances and charges.
         x.leaf("ram:RateApplicablePercent", &plain(group.rate))?; // BT-119
@@ -548,6 +578,13 @@ fn write_settlement(x: &mut Xml, terms: &InvoiceTerms<'_>, format: Format) -> Re
         &[("currencyID", terms.currency.code())],
         &terms.amount(totals.total_vat),
     )?; // BT-110
+    if let Some(vat) = &terms.doc.vat_accounting_currency {
+        x.leaf_with(
+            "ram:TaxTotalAmount",
+            &[("currencyID", vat.code.code())],
+            &format!("{:.*}", vat.code.exponent() as usize, vat.vat_total),
+        )?; // BT-111
+    }
     if !totals.rounding_amount.is_zero() {
         x.leaf("ram:RoundingAmount", &terms.amount(totals.rounding_amount))?; // BT-114
     }

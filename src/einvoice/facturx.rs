@@ -84,13 +84,33 @@ pub fn pdf(
     xml: &[u8],
     profile: Profile,
 ) -> Result<Vec<u8>> {
-    let attachment = Attachment {
+    let mut attachments = vec![Attachment {
         name: profile.file_name().into(),
         mime_type: "text/xml".into(),
         description: "Factur-X/ZUGFeRD invoice".into(),
+        relationship: "alternative",
         bytes: xml.to_vec(),
-    };
-    let rendered = renderer.render_pdf_a3(document, seller, &attachment)?;
+    }];
+    // Supporting documents with a file go in beside it (BG-24), as the XML carries them too.
+    for supporting in &document.content.attachments {
+        if let (Some(name), Some(mime), Some(bytes)) = (
+            &supporting.filename,
+            &supporting.mime_type,
+            supporting.content(),
+        ) {
+            attachments.push(Attachment {
+                name: name.clone(),
+                mime_type: mime.clone(),
+                description: supporting
+                    .description
+                    .clone()
+                    .unwrap_or_else(|| supporting.id.clone()),
+                relationship: "supplement",
+                bytes,
+            });
+        }
+    }
+    let rendered = renderer.render_pdf_a3(document, seller, &attachments)?;
     add_facturx_xmp(&rendered.pdf, profile)
 }
 

@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use super::Format;
 use super::model::{AllowanceTerms, BILLING_PROCESS, InvoiceTerms, LineTerms, endpoint, plain};
 use super::xml::Xml;
+use crate::domain::attachment::SupportingDocument;
 use crate::domain::party::Party;
 use crate::domain::terms::{Address, Contact, Identifier};
 use crate::domain::vat::VatCategory;
@@ -59,13 +60,24 @@ pub fn write(terms: &InvoiceTerms<'_>, format: Format) -> Result<Vec<u8>> {
         x.leaf("cbc:TaxPointDate", &iso(day))?; // BT-7
     }
     x.leaf("cbc:DocumentCurrencyCode", currency)?; // BT-5
+    if let Some(vat) = &doc.vat_accounting_currency {
+        x.leaf("cbc:TaxCurrencyCode", vat.code.code())?; // BT-6
+    }
     x.optional(
         "cbc:AccountingCost",
         doc.buyer_accounting_reference.as_deref(),
     )?; // BT-19
     x.optional("cbc:BuyerReference", doc.buyer_reference.as_deref())?; // BT-10
-    if let Some(p) = doc.service_period {
-        period(&mut x, p.start, p.end)?; // BG-14
+    if doc.service_period.is_some() || doc.tax_point_code.is_some() {
+        x.open("cac:InvoicePeriod", &[])?; // BG-14
+        if let Some(p) = doc.service_period {
+            x.leaf("cbc:StartDate", &iso(p.start))?; // BT-73
+            x.leaf("cbc:EndDate", &iso(p.end))?; // BT-74
+        }
+        if let Some(code) = doc.tax_point_code {
+            x.leaf("cbc:DescriptionCode", &code.to_string())?; // BT-8
+        }
+        x.close("cac:InvoicePeriod")?;
     }
     if doc.order_reference.is_some() || doc.sales_order_reference.is_some() {
         x.open("cac:OrderReference", &[])?;
@@ -105,6 +117,9 @@ pub fn write(terms: &InvoiceTerms<'_>, format: Format) -> Result<Vec<u8>> {
         x.leaf("cbc:ID", project)?; // BT-11
         x.leaf("cbc:DocumentTypeCode", "50")?;
         x.close("cac:AdditionalDocumentReference")?;
+    }
+    for attachment in &doc.attachments {
+        supporting_document(&mut x, attachment)?; // BG-24
     }
     if credit && let Some(id) = &doc.tender_reference {
         x.wrapped("cac:OriginatorDocumentReference", "cbc:ID", id)?; // BT-17
@@ -226,6 +241,15 @@ pub fn write(terms: &InvoiceTerms<'_>, format: Format) -> Result<Vec<u8>> {
         x.close("cac:TaxSubtotal")?;
     }
     x.close("cac:TaxTotal")?;
+    if let Some(vat) = &doc.vat_accounting_currency {
+        x.open("cac:TaxTotal", &[])?;
+        x.leaf_with(
+            "cbc:TaxAmount",
+            &[("currencyID", vat.code.code())],
+            &format!("{:.*}", vat.code.exponent() as usize, vat.vat_total),
+        )?; // BT-111
+        x.close("cac:TaxTotal")?;
+    }
 
     let totals = terms.totals;
     x.open("cac:LegalMonetaryTotal", &[])?; // BG-22
@@ -470,6 +494,31 @@ fn write_line(
 }
 
 /// An invoiced object (BT-18) or line object (BT-128): a document reference of type 130.
+/// A supporting document (BG-24): its reference, description, and the attached file or its
+/// address.
+fn supporting_document(x: &mut Xml, doc: &SupportingDocument) -> Result<()> {
+    x.open("cac:AdditionalDocumentReference", &[])?;
+    x.leaf("cbc:ID", &doc.id)?; // BT-122
+    x.optional("cbc:DocumentDescription", doc.description.as_deref())?; // BT-123
+    if doc.content_base64.is_some() || doc.uri.is_some() {
+        x.open("cac:Attachment", &[])?;
+        if let (Some(content), Some(mime), Some(name)) =
+            (&doc.content_base64, &doc.mime_type, &doc.filename)
+        {
+            x.leaf_with(
+                "cbc:EmbeddedDocumentBinaryObject",
+                &[("mimeCode", mime), ("filename", name)],
+                content,
+            )?; // BT-125
+        }
+        if let Some(uri) = &doc.uri {
+            x.wrapped("cac:ExternalReference", "cbc:URI", uri)?; // BT-124
+        }
+        x.close("cac:Attachment")?;
+    }
+    x.close("cac:AdditionalDocumentReference")
+}
+
 fn object_reference(x: &mut Xml, tag: &str, object: &Identifier) -> Result<()> {
     x.open(tag, &[])?;
     scheme_id(x, "cbc:ID", object)?;

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::{DocumentKey, Engine, INVOICE_SERIES, resolve, series_for};
+use super::{DocumentKey, Engine, kind_and_series, resolve, series_for};
 use crate::domain::audit::Event;
 use crate::domain::document::{Defaults, Document, DocumentKind, NewInvoice};
 use crate::domain::lifecycle::Verb;
@@ -13,7 +13,8 @@ use crate::error::{Error, Result, from_json_value};
 use crate::store::{NewDocumentRow, Tx};
 
 impl Engine {
-    /// Create a draft invoice. With an `idempotency_key` or `external_id` already used, the same
+    /// Create a draft invoice, or with type code 381 a standalone credit note (one that
+    /// corrects an invoice issued elsewhere, named in `preceding_invoices`). With an `idempotency_key` or `external_id` already used, the same
     /// payload returns the existing document and a different one is a conflict.
     pub fn create_invoice_draft(&self, input: NewInvoice) -> Result<Document> {
         let fingerprint = input.fingerprint();
@@ -45,10 +46,11 @@ impl Engine {
                 ))
                 .with_field(which));
             }
-            let content = validate_draft(tx, input.clone(), DocumentKind::Invoice, INVOICE_SERIES)?;
-            series_for(tx, content.series(), DocumentKind::Invoice)?;
+            let (kind, series) = kind_and_series(&input);
+            let content = validate_draft(tx, input.clone(), kind, series)?;
+            series_for(tx, content.series(), kind)?;
             let id = tx.insert_document(&NewDocumentRow {
-                kind: DocumentKind::Invoice,
+                kind,
                 content: &content,
                 corrects_id: None,
                 idempotency_key: key,

@@ -42,6 +42,14 @@ pub const INVOICE_SERIES: &str = "invoices";
 /// Default series of credit notes.
 pub const CREDIT_NOTE_SERIES: &str = "credit-notes";
 
+/// The kind a create payload makes and the series it defaults to.
+fn kind_and_series(input: &NewInvoice) -> (DocumentKind, &'static str) {
+    match DocumentKind::of_type_code(input.type_code) {
+        DocumentKind::Invoice => (DocumentKind::Invoice, INVOICE_SERIES),
+        DocumentKind::CreditNote => (DocumentKind::CreditNote, CREDIT_NOTE_SERIES),
+    }
+}
+
 /// A document named by id (digits) or by number (anything else).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DocumentKey {

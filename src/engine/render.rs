@@ -5,8 +5,8 @@
 use rust_decimal::Decimal;
 
 use super::drafts::validate_draft;
-use super::{DocumentKey, Engine, INVOICE_SERIES, resolve};
-use crate::domain::document::{Document, DocumentKind, NewInvoice};
+use super::{DocumentKey, Engine, kind_and_series, resolve};
+use crate::domain::document::{Document, NewInvoice};
 use crate::domain::lifecycle::Status;
 use crate::error::Result;
 use crate::render::RenderedPdf;
@@ -39,21 +39,22 @@ impl Engine {
     /// Render a draft payload (what `create_invoice_draft` takes) without storing anything:
     /// validated against the stored seller profile and customers, shown as a DRAFT.
     pub fn render_preview(&self, input: NewInvoice) -> Result<RenderedPdf> {
+        let (kind, series) = kind_and_series(&input);
         let (content, profile) = self.read(|tx| {
             Ok((
-                validate_draft(tx, input, DocumentKind::Invoice, INVOICE_SERIES)?,
+                validate_draft(tx, input, kind, series)?,
                 tx.seller_profile()?,
             ))
         })?;
         let now = self.clock.now();
         let document = Document {
             id: 0,
-            kind: DocumentKind::Invoice,
+            kind,
             status: Status::Draft,
             number: None,
             amount_paid: Decimal::ZERO,
             amount_credited: Decimal::ZERO,
-            amount_due: content.totals.total_gross,
+            amount_due: content.totals.amount_payable,
             overdue: false,
             corrects: None,
             content,

@@ -105,6 +105,9 @@ pub struct Attachment {
     pub mime_type: String,
     /// Shown by PDF readers in the attachment list.
     pub description: String,
+    /// Its relation to the PDF (PDF/A-3 `AFRelationship`): `alternative` for the Factur-X XML,
+    /// `supplement` for supporting documents.
+    pub relationship: &'static str,
     /// The content.
     pub bytes: Vec<u8>,
 }
@@ -170,16 +173,16 @@ impl Renderer {
         self.render_with(document, seller, None)
     }
 
-    /// Render `document` as PDF/A-3b with `attachment` embedded as its `Alternative`
-    /// representation (the XML of a Factur-X / ZUGFeRD invoice). The template is the same;
-    /// the attachment is added by a wrapper around it.
+    /// Render `document` as PDF/A-3b with `attachments` embedded (the XML of a Factur-X /
+    /// ZUGFeRD invoice as its `Alternative` representation, supporting documents beside it).
+    /// The template is the same; the attachments are added by a wrapper around it.
     pub fn render_pdf_a3(
         &self,
         document: &Document,
         seller: Option<&SellerProfile>,
-        attachment: &Attachment,
+        attachments: &[Attachment],
     ) -> Result<RenderedPdf> {
-        self.render_with(document, seller, Some(attachment))
+        self.render_with(document, seller, Some(attachments))
     }
 
     /// Render on a render thread (see [`threads`]); everything a render allocates is allocated
@@ -188,10 +191,10 @@ impl Renderer {
         &self,
         document: &Document,
         seller: Option<&SellerProfile>,
-        attachment: Option<&Attachment>,
+        attachments: Option<&[Attachment]>,
     ) -> Result<RenderedPdf> {
         threads::RenderThreads::global().run(memory_estimate_mb(document), || {
-            let rendered = self.render_here(document, seller, attachment);
+            let rendered = self.render_here(document, seller, attachments);
             self.after_render();
             rendered
         })
@@ -201,7 +204,7 @@ impl Renderer {
         &self,
         document: &Document,
         seller: Option<&SellerProfile>,
-        attachment: Option<&Attachment>,
+        attachments: Option<&[Attachment]>,
     ) -> Result<RenderedPdf> {
         let qr = view::wants_qr(document)
             .then(|| qr_image(document))
@@ -218,8 +221,8 @@ impl Renderer {
             timestamp: Some(Timestamp::new_utc(today)),
             ..PdfOptions::default()
         };
-        if let Some(attachment) = attachment {
-            world.attach(attachment);
+        if let Some(attachments) = attachments {
+            world.attach(attachments);
             options.standards = PdfStandards::new(&[PdfStandard::A_3b])
                 .map_err(|e| Error::internal(format!("PDF/A-3b: {}", e.message())))?;
         }

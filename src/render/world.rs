@@ -24,9 +24,10 @@ pub struct InvoiceWorld<'a> {
     pub data: Bytes,
     pub qr: Option<QrFiles>,
     pub today: Datetime,
-    /// With an attachment, the main file is a wrapper that includes the template and attaches
-    /// the file: (wrapper source, attachment path, attachment bytes).
-    pub attachment: Option<(Source, String, Bytes)>,
+    /// With attachments, the main file is a wrapper that includes the template and attaches
+    /// the files: the wrapper's source, and each attachment's path and bytes.
+    pub wrapper: Option<Source>,
+    pub attachments: Vec<(String, Bytes)>,
 }
 
 impl<'a> InvoiceWorld<'a> {
@@ -38,28 +39,35 @@ impl<'a> InvoiceWorld<'a> {
             data,
             qr: qr.map(QrFiles::new),
             today,
-            attachment: None,
+            wrapper: None,
+            attachments: Vec::new(),
         }
     }
 
-    /// Make the main file a wrapper that includes the template and attaches `attachment`.
-    pub fn attach(&mut self, attachment: &super::Attachment) {
-        let path = format!("/{}", attachment.name);
-        let text = format!(
-            "#include {template}\n#pdf.attach({path}, relationship: \"alternative\", \
-             mime-type: {mime}, description: {description})\n",
-            template = typst_string(MAIN_TEMPLATE),
-            path = typst_string(&path),
-            mime = typst_string(&attachment.mime_type),
-            description = typst_string(&attachment.description),
-        );
+    /// Make the main file a wrapper that includes the template and attaches `attachments`,
+    /// each under its own name (unique: the Factur-X XML's and the supporting documents',
+    /// checked when they were stored).
+    pub fn attach(&mut self, attachments: &[super::Attachment]) {
+        let mut text = format!("#include {}\n", typst_string(MAIN_TEMPLATE));
+        for (i, attachment) in attachments.iter().enumerate() {
+            // The bytes live under a path of the engine's own, so no file name can shadow a
+            // template's file; the name given is only the attachment's name in the PDF.
+            let path = format!("{ATTACHED}{i}");
+            text.push_str(&format!(
+                "#pdf.attach({name}, read({path}, encoding: none), relationship: \
+                 {relationship}, mime-type: {mime}, description: {description})\n",
+                name = typst_string(&attachment.name),
+                path = typst_string(&path),
+                relationship = typst_string(attachment.relationship),
+                mime = typst_string(&attachment.mime_type),
+                description = typst_string(&attachment.description),
+            ));
+            self.attachments
+                .push((path, Bytes::new(attachment.bytes.clone())));
+        }
         let wrapper = main_id_of(WRAPPER);
         self.main = wrapper;
-        self.attachment = Some((
-            Source::new(wrapper, text),
-            path,
-            Bytes::new(attachment.bytes.clone()),
-        ));
+        self.wrapper = Some(Source::new(wrapper, text));
     }
 
     fn own_file(&self, id: FileId) -> Option<FileResult<Bytes>> {
@@ -67,9 +75,7 @@ impl<'a> InvoiceWorld<'a> {
             return None;
         }
         let path = id.vpath().get_with_slash();
-        if let Some((_, attached, bytes)) = &self.attachment
-            && path == attached.as_str()
-        {
+        if let Some((_, bytes)) = self.attachments.iter().find(|(p, _)| p == path) {
             return Some(Ok(bytes.clone()));
         }
         match path {
@@ -131,8 +137,8 @@ impl World for InvoiceWorld<'_> {
     }
 
     fn source(&self, id: FileId) -> FileResult<Source> {
-        match &self.attachment {
-            Some((wrapper, _, _)) if wrapper.id() == id => Ok(wrapper.clone()),
+        match &self.wrapper {
+            Some(wrapper) if wrapper.id() == id => Ok(wrapper.clone()),
             _ => self.renderer.source(id),
         }
     }
@@ -155,6 +161,8 @@ impl World for InvoiceWorld<'_> {
 
 /// Path of the wrapper that attaches a file; not a path a template can have.
 const WRAPPER: &str = "/.invoicer-attach.typ";
+/// Where the wrapper reads the attached files' bytes from (`/.invoicer-attached/0`, …).
+const ATTACHED: &str = "/.invoicer-attached/";
 
 /// The main template's id.
 pub fn main_id() -> FileId {
