@@ -108,7 +108,7 @@ fn a_page_on_an_allowed_origin_runs_a_session_and_a_foreign_one_is_refused() {
     // localhost is an allowed host, so a page from any localhost port is an allowed origin.
     let allowed = serve_page("127.0.0.1").replace("127.0.0.1", "localhost");
     let title = title_after_load(&format!("{allowed}/?mcp={mcp}&token={token}"));
-    assert_eq!(title, "ok tools=19 session=yes", "{}", server.log());
+    assert_eq!(title, "ok tools=20 session=yes", "{}", server.log());
 
     // 127.0.0.2 is on no allow-list: the preflight gets no CORS headers, so the browser
     // blocks the request.

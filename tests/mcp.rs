@@ -182,7 +182,7 @@ fn scenario_on(transport: &str) -> Value {
 fn the_same_scenario_gives_the_same_results_on_every_transport() {
     let stdio = scenario_on("stdio");
     // What a model sees: every verb, field-level errors, PDFs and resources.
-    assert_eq!(stdio["tools"].as_array().map(Vec::len), Some(19));
+    assert_eq!(stdio["tools"].as_array().map(Vec::len), Some(20));
     assert_eq!(stdio["no_profile"], "NOT_FOUND");
     assert_eq!(stdio["draft"]["number"], Value::Null);
     assert_eq!(stdio["draft_totals"]["total_gross"], "11952.43");
@@ -277,8 +277,8 @@ fn token_host_and_origin_guard_every_route_but_health() {
     );
     assert_eq!(out["http_client_without_token"], "refused");
     assert_eq!(out["sse_client_without_token"], "refused");
-    assert_eq!(out["http_tools_with_token"], 19);
-    assert_eq!(out["sse_tools_with_token"], 19);
+    assert_eq!(out["http_tools_with_token"], 20);
+    assert_eq!(out["sse_tools_with_token"], 20);
     assert!(!server.log().contains(token), "the token is never logged");
 }
 
@@ -524,7 +524,7 @@ fn health_reports_version_database_and_sessions() {
     assert_eq!(body["status"], "ok");
     assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(body["database"]["ok"], true);
-    assert_eq!(body["database"]["schema_version"], 5);
+    assert_eq!(body["database"]["schema_version"], 6);
     assert_eq!(body["sessions"], json!({"streamable_http": 0, "sse": 0}));
     assert_eq!(body["tool_calls_in_flight"], 0);
 }
@@ -557,7 +557,7 @@ fn ts_scenario_on(transport: &str) -> Value {
 fn typescript_sdk_1_sees_results_that_match_their_schemas_and_errors_it_can_read() {
     for transport in ["stdio", "sse", "http"] {
         let out = ts_scenario_on(transport);
-        assert_eq!(out["tools"], 19, "{transport}");
+        assert_eq!(out["tools"], 20, "{transport}");
         assert_eq!(
             out["draft"],
             json!({"status": "draft", "total_gross": "11900.00"}),
@@ -729,7 +729,7 @@ fn the_rest_face_is_valid_openapi_and_a_client_calls_tools_through_it() {
         &["--url", &server.url, "--token", token],
     );
     assert_eq!(out["openapi"], "3.1.0");
-    assert_eq!(out["operations"], 20, "one per tool and the list");
+    assert_eq!(out["operations"], 21, "one per tool and the list");
     assert_eq!(out["security"], json!([{"bearer": []}]));
     assert_eq!(out["set_seller_profile"], json!([200, "REST GmbH"]));
     assert_eq!(out["create_invoice_draft"], json!([200, "draft", "238.00"]));
@@ -744,7 +744,7 @@ fn the_rest_face_is_valid_openapi_and_a_client_calls_tools_through_it() {
     );
     assert_eq!(status, 200);
     let listed: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(listed["tools"].as_array().map(Vec::len), Some(19));
+    assert_eq!(listed["tools"].as_array().map(Vec::len), Some(20));
     // The audit trail says where the draft came from.
     let conn = db.raw();
     let source: String = conn

@@ -125,7 +125,7 @@ fn the_binary_renders_and_serves_mcp_with_an_empty_environment() {
     assert_eq!(init["result"]["serverInfo"]["name"], "invoicer");
     ask(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
     let tools = ask(json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}));
-    assert_eq!(tools["result"]["tools"].as_array().map(Vec::len), Some(19));
+    assert_eq!(tools["result"]["tools"].as_array().map(Vec::len), Some(20));
     let template = ask(json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
         "params": {"name": "get_invoice_template", "arguments": {"language": "en"}}}));
     assert_eq!(template["result"]["isError"], false, "{template}");
@@ -332,7 +332,7 @@ fn check_reports_status_counts_and_finds_a_skipped_number() {
     let report = json_out(&run_binary(&db.path, &["check"], ""));
     assert_eq!(report["ok"], true);
     assert_eq!(report["integrity"], json!(["ok"]));
-    assert_eq!(report["schema_version"], 5);
+    assert_eq!(report["schema_version"], 6);
     assert_eq!(
         report["documents"]["invoice"],
         json!({"draft": 1, "open": 3})

@@ -7,6 +7,7 @@ mod config;
 mod customer;
 mod demo;
 mod export;
+mod import;
 mod invoice;
 mod maintenance;
 mod render;
@@ -76,6 +77,9 @@ pub enum Command {
     Series(series::SeriesCommand),
     /// Write the e-invoice (CII XML) of a finalized document.
     Export(export::ExportArgs),
+    /// Read an e-invoice (UBL, CII, or a Factur-X PDF) into a draft, or with --as-issued into
+    /// an issued document that keeps its number; reports what it could not carry by XPath.
+    Import(import::ImportArgs),
     /// Write the PDF of a document, or preview a draft payload with `--file`.
     Render(render::RenderArgs),
     /// Run the MCP server: HTTP (streamable HTTP + legacy SSE + /health) or `--stdio`.
@@ -174,6 +178,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Series(command) => series::run(&engine, command),
         Command::Render(args) => render::run(&engine, args),
         Command::Export(args) => export::run(&engine, args),
+        Command::Import(args) => import::run(&engine, args),
         Command::Demo { out } => demo::run(&engine, &out),
         Command::Serve(args) => match serve_plan {
             Some(plan) => serve::run(engine, args, plan),

@@ -94,9 +94,8 @@ pub struct NewLine {
     pub unit_code: String,
     /// Price per unit (gross with `prices_include_vat`).
     pub unit_price: Decimal,
-    /// VAT category: S standard (default), Z zero-rated, E exempt (e.g. German § 19 UStG
-    /// small business), AE reverse charge (both VAT IDs), K intra-EU supply (both VAT IDs), G
-    /// export, O not subject to VAT. All but S have rate 0 and need a reason in
+    /// S standard (default), Z zero-rated, E exempt (e.g. § 19 UStG), AE reverse charge, K
+    /// intra-EU, G export, O not subject to VAT; all but S: rate 0 and a reason in
     /// `vat_exemption_reasons`.
     #[serde(default = "default_category")]
     pub vat_category: VatCategory,
@@ -402,6 +401,8 @@ pub struct Defaults<'a> {
     pub today: NaiveDate,
     /// Invoice or credit note (which type codes apply).
     pub kind: Option<DocumentKind>,
+    /// An issued document imported from an archive: its issue date may lie any time back.
+    pub imported: bool,
 }
 
 /// Type codes (UNTDID 1001) an invoice may have.
@@ -467,7 +468,13 @@ impl NewInvoice {
         }
 
         let issue_date = dates::check_optional("issue_date", self.issue_date)?
-            .map(|date| dates::check_issue_date("issue_date", date, defaults.today))
+            .map(|date| {
+                if defaults.imported {
+                    dates::check_range("issue_date", date)
+                } else {
+                    dates::check_issue_date("issue_date", date, defaults.today)
+                }
+            })
             .transpose()?;
         let supply_date = dates::check_optional("supply_date", self.supply_date)?;
         let tax_point_date = dates::check_optional("tax_point_date", self.tax_point_date)?;

@@ -177,6 +177,10 @@ pub struct Series {
     pub reset: ResetPolicy,
     /// Issue date of the last number given; later ones may not be earlier.
     pub last_issue_date: Option<NaiveDate>,
+    /// Holds imported documents that keep the numbers another system gave them: it gives no
+    /// numbers itself, takes no drafts and is outside the gapless check.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub external: bool,
 }
 
 /// A series as a client defines or changes it.

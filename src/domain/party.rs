@@ -21,7 +21,7 @@ pub struct Party {
     /// Trading name, when it differs (BT-28, BT-45).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trading_name: Option<String>,
-    /// Street and further address lines, at most 3.
+    /// Street and more, at most 3 lines.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub address_lines: Vec<String>,
     /// Post code.
@@ -33,13 +33,13 @@ pub struct Party {
     /// Region, state or province (BT-39, BT-54), e.g. `CA`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subdivision: Option<String>,
-    /// ISO 3166-1 alpha-2 country code, e.g. `DE`.
+    /// ISO 3166-1 alpha-2, e.g. `DE`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
-    /// VAT identifier with country prefix, e.g. `DE123456789` (BT-31, BT-48).
+    /// E.g. `DE123456789` (BT-31, BT-48).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vat_id: Option<String>,
-    /// National tax number (German Steuernummer, BT-32).
+    /// Tax number, e.g. a German Steuernummer (BT-32).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tax_number: Option<String>,
     /// Identifiers with scheme, e.g. a GLN `{"id": "4000001000005", "scheme": "0088"}` (BT-29,
@@ -201,7 +201,7 @@ pub struct PaymentDetails {
     /// Further accounts (BG-17).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub more_accounts: Vec<Account>,
-    /// What the buyer writes on the transfer (BT-83); defaults to the document number.
+    /// Remittance text (BT-83); default the document number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
     /// Card paid with (BG-18).

@@ -16,6 +16,7 @@
 mod check;
 mod cii;
 pub mod facturx;
+pub mod import;
 mod model;
 mod ubl;
 mod xml;

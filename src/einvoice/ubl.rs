@@ -493,7 +493,6 @@ fn write_line(
     x.close(tag)
 }
 
-/// An invoiced object (BT-18) or line object (BT-128): a document reference of type 130.
 /// A supporting document (BG-24): its reference, description, and the attached file or its
 /// address.
 fn supporting_document(x: &mut Xml, doc: &SupportingDocument) -> Result<()> {
@@ -519,6 +518,7 @@ fn supporting_document(x: &mut Xml, doc: &SupportingDocument) -> Result<()> {
     x.close("cac:AdditionalDocumentReference")
 }
 
+/// An invoiced object (BT-18) or line object (BT-128): a document reference of type 130.
 fn object_reference(x: &mut Xml, tag: &str, object: &Identifier) -> Result<()> {
     x.open(tag, &[])?;
     scheme_id(x, "cbc:ID", object)?;

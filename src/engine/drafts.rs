@@ -150,6 +150,17 @@ pub(super) fn validate_draft(
     kind: DocumentKind,
     default_series: &str,
 ) -> Result<crate::domain::document::DocumentContent> {
+    validate_with(tx, input, kind, default_series, false)
+}
+
+/// [`validate_draft`], for an issued document imported from an archive when `imported`.
+pub(super) fn validate_with(
+    tx: &Tx<'_>,
+    input: NewInvoice,
+    kind: DocumentKind,
+    default_series: &str,
+    imported: bool,
+) -> Result<crate::domain::document::DocumentContent> {
     let profile = tx.seller_profile()?;
     let customer = match input.customer_id {
         Some(id) => Some(
@@ -164,6 +175,7 @@ pub(super) fn validate_draft(
         series: default_series,
         today: tx.today()?,
         kind: Some(kind),
+        imported,
     })
 }
 

@@ -9,6 +9,7 @@
 mod clock;
 mod drafts;
 mod einvoice;
+mod import;
 mod maintenance;
 mod render;
 mod transitions;
@@ -16,6 +17,7 @@ mod transitions;
 pub use crate::domain::audit::Source;
 pub use crate::store::{ChainBreak, ChainReport};
 pub use clock::Clock;
+pub use import::{ImportReport, Imported};
 pub use maintenance::{
     BackupReport, CheckReport, DocumentProblem, Integrity, SeriesCheck, TriggerCheck,
 };
@@ -333,6 +335,14 @@ impl Engine {
 /// Look up a series and check it numbers documents of `kind`.
 fn series_for(tx: &Tx<'_>, name: &str, kind: DocumentKind) -> Result<Series> {
     let series = tx.series(name)?;
+    if series.external {
+        return Err(Error::validation(
+            "series",
+            format!(
+                "series '{name}' holds imported documents that keep their own numbers; a draft goes in a series that numbers (see `invoicer series list`)"
+            ),
+        ));
+    }
     if series.kind != kind {
         return Err(Error::validation(
             "series",

@@ -321,7 +321,7 @@ async fn a_post_without_accept_gets_json_and_one_that_refuses_json_is_told_what_
     }
     assert_eq!(
         answers[0]["result"]["tools"].as_array().map(Vec::len),
-        Some(19),
+        Some(20),
         "{}",
         answers[0]
     );

@@ -126,11 +126,15 @@ impl Tx<'_> {
         rows.map(|r| r.map_err(sql_error)).collect()
     }
 
-    /// Series and issue date of every numbered document.
+    /// Series and issue date of every numbered document, but those of external series (they
+    /// keep numbers given elsewhere).
     pub fn numbered_documents(&self) -> Result<Vec<(String, NaiveDate)>> {
         let mut stmt = self
             .conn
-            .prepare("SELECT series, issue_date FROM documents WHERE number IS NOT NULL")
+            .prepare(
+                "SELECT series, issue_date FROM documents WHERE number IS NOT NULL
+                 AND series NOT IN (SELECT name FROM series WHERE external = 1)",
+            )
             .map_err(sql_error)?;
         let rows = stmt
             .query_map([], |row| Ok((row.get("series")?, row.get("issue_date")?)))

@@ -16,6 +16,7 @@ fn series(row: &Row<'_>) -> rusqlite::Result<Series> {
         format: row.get("format")?,
         reset: row.get("reset")?,
         last_issue_date: row.get("last_issue_date")?,
+        external: row.get("external")?,
     })
 }
 
@@ -42,6 +43,20 @@ impl Tx<'_> {
             .map_err(sql_error)?;
         let rows = stmt.query_map([], series).map_err(sql_error)?;
         rows.map(|r| r.map_err(sql_error)).collect()
+    }
+
+    /// The series `name` for imported documents of `kind`, created (external: it gives no
+    /// numbers) when it does not exist yet.
+    pub fn external_series(&self, name: &str, kind: DocumentKind) -> Result<Series> {
+        self.conn
+            .execute(
+                "INSERT INTO series (name, kind, format, reset, created_at, updated_at, external)
+                 VALUES (?1, ?2, '(imported numbers)', 'never', ?3, ?3, 1)
+                 ON CONFLICT (name) DO NOTHING",
+                (name, kind, self.stamp()),
+            )
+            .map_err(sql_error)?;
+        self.series(name)
     }
 
     /// Create a series or change its format and reset policy (its kind is fixed once created).

@@ -1,5 +1,6 @@
 //! Tools for drafts: create, change and delete them, the example payload, the next number.
 
+use base64::Engine as _;
 use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -14,11 +15,10 @@ pub(super) fn tools() -> Vec<ToolSpec> {
         ToolSpec::new::<NewInvoice, Receipt>(
             "create_invoice_draft",
             "Create invoice draft",
-            "Create a draft invoice (no number yet: finalize_invoice issues it). Needs the buyer \
-             or customer_id, and lines; seller, currency, language and bank details default to \
-             the seller profile. Dates YYYY-MM-DD, amounts and quantities decimal strings \
-             (\"1500.00\"), VAT rates percent (\"19\"). get_invoice_template has an example; an \
-             idempotency_key makes retries safe.",
+            "Create a draft invoice (finalize_invoice numbers it). Needs buyer or customer_id, \
+             and lines; the rest defaults to the seller profile. Dates YYYY-MM-DD, amounts \
+             decimal strings (\"1500.00\"), VAT rates percent (\"19\"). Example: \
+             get_invoice_template; idempotency_key makes retries safe.",
             Effect::Writes,
             |cx, input| {
                 let document = cx.engine.create_invoice_draft(input)?;
@@ -54,6 +54,48 @@ pub(super) fn tools() -> Vec<ToolSpec> {
                 cx.engine
                     .delete_invoice_draft(id, input.reason.as_deref())?;
                 Ok((Deleted { id, deleted: true }, format!("Deleted draft {id}")))
+            },
+        ),
+        ToolSpec::new::<ImportArgs, ImportedReceipt>(
+            "import_einvoice",
+            "Import e-invoice",
+            "UBL/CII XML (`xml`) or Factur-X PDF (`base64`) to a draft; with issued_series, \
+             issued with its own number. Reports by XPath what it cannot carry.",
+            Effect::Writes,
+            |cx, input: ImportArgs| {
+                let bytes = match (input.xml, input.base64) {
+                    (Some(xml), None) => xml.into_bytes(),
+                    (None, Some(text)) => base64::engine::general_purpose::STANDARD
+                        .decode(text.split_whitespace().collect::<String>())
+                        .map_err(|e| {
+                            crate::error::Error::validation("base64", format!("is not base64: {e}"))
+                        })?,
+                    _ => {
+                        return Err(crate::error::Error::validation(
+                            "xml",
+                            "give the file as `xml` (text) or as `base64`, one of the two",
+                        ));
+                    }
+                };
+                let imported = cx
+                    .engine
+                    .import_einvoice(&bytes, input.issued_series.as_deref())?;
+                let report = &imported.import;
+                let summary = format!(
+                    "Imported {} {} as {}; {} element(s) not carried, {} total(s) differ",
+                    report.syntax.as_str(),
+                    report.number,
+                    describe(&imported.document),
+                    report.unsupported.len(),
+                    report.differences.len()
+                );
+                Ok((
+                    ImportedReceipt {
+                        receipt: Receipt::of(&imported.document),
+                        import: imported.import,
+                    },
+                    summary,
+                ))
             },
         ),
         ToolSpec::with_reply::<TemplateArgs, AnyObject>(
@@ -130,4 +172,28 @@ struct NextNumberArgs {
     /// Issue date assumed; default today.
     #[serde(default)]
     issue_date: Option<NaiveDate>,
+}
+
+/// Arguments of `import_einvoice`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct ImportArgs {
+    /// The XML as text.
+    #[serde(default)]
+    xml: Option<String>,
+    /// The file as base64 (a PDF).
+    #[serde(default)]
+    base64: Option<String>,
+    /// Store as issued in this series.
+    #[serde(default)]
+    issued_series: Option<String>,
+}
+
+/// Result of `import_einvoice`.
+#[derive(Debug, Serialize, JsonSchema)]
+struct ImportedReceipt {
+    #[serde(flatten)]
+    receipt: Receipt,
+    /// What could not be carried.
+    import: crate::engine::ImportReport,
 }

@@ -133,11 +133,11 @@ pub(super) fn tools() -> Vec<ToolSpec> {
         ToolSpec::with_reply::<ExportArgs, ExportedInfo>(
             "export_einvoice",
             "Export e-invoice",
-            "The e-invoice of a finalized document: `facturx` (PDF/A-3 with the CII XML inside, \
-             Factur-X / ZUGFeRD), `facturx-xml`, `xrechnung-cii` or `xrechnung-ubl` (German \
-             public buyers: needs buyer_reference, both e-mails, the seller's phone), \
-             `peppol-ubl` (both parties need an EU VAT ID). Embedded and, over HTTP, a download \
-             URL. What a format lacks comes back as VALIDATION_ERROR naming the field.",
+            "The e-invoice of a finalized document: `facturx` (PDF/A-3 with the CII XML inside), \
+             `facturx-xml`, `xrechnung-cii`/`xrechnung-ubl` (German public buyers: \
+             buyer_reference, both e-mails, seller phone), `peppol-ubl` (both parties an EU VAT \
+             ID). Embedded, and over HTTP a download URL. Missing data: VALIDATION_ERROR naming \
+             the field.",
             Effect::Reads,
             |cx, input: ExportArgs| {
                 let target = Target::parse(&input.format, input.profile.as_deref())?;
