@@ -3,6 +3,10 @@
 //!   archiving its PDF (the default);
 //! - `finalize/durable_numbering_only`: the same without the PDF archive (the numbering
 //!   transaction alone);
+//! - `finalize/durable_with_pdf_and_xrechnung`: a B2G invoice finalized with its PDF and its
+//!   XRechnung CII archived (`--einvoice-at-finalize xrechnung-cii`);
+//! - `import/*`: reading an e-invoice (XRechnung CII, XRechnung UBL, Factur-X PDF) into the
+//!   document model, and importing one as a stored draft;
 //! - `create_draft/stored_N`: the cost of one more draft with 1k and 100k invoices stored;
 //! - `list/*`: a filtered page of 50 out of 100k invoices.
 //!
@@ -18,11 +22,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use invoicer::Engine;
 use invoicer::domain::document::NewInvoice;
 use invoicer::domain::lifecycle::Status;
 use invoicer::domain::listing::ListFilter;
 use invoicer::domain::party::{NewCustomer, SellerProfile};
+use invoicer::einvoice::{Format, Profile, Target};
+use invoicer::{DocumentKey, Engine};
 use serde_json::json;
 
 const CUSTOMERS: i64 = 200;
@@ -160,6 +165,109 @@ fn finalize(c: &mut Criterion) {
     group.finish();
 }
 
+/// A seller that can issue XRechnung: contact with phone and e-mail.
+fn seller_b2g() -> SellerProfile {
+    serde_json::from_value(json!({
+        "party": {"name": "Bench GmbH", "address_lines": ["Weg 1"], "postcode": "10115",
+                  "city": "Berlin", "country_code": "DE", "vat_id": "DE811234567",
+                  "email": "rechnung@bench.example",
+                  "contact": {"name": "Erika Bench", "phone": "+49 30 123", "email": "erika@bench.example"}},
+        "payment": {"iban": "DE89370400440532013000", "bic": "COBADEFFXXX"},
+        "language": "de", "phone": "+49 30 123"
+    }))
+    .expect("seller")
+}
+
+/// An 8-line invoice to a public buyer (Leitweg-ID, e-mail), as XRechnung wants it.
+fn draft_b2g(i: usize) -> NewInvoice {
+    let lines: Vec<serde_json::Value> = (0..8)
+        .map(|n| {
+            json!({"description": format!("Leistung {n} zu Auftrag {i}"), "quantity": format!("{}", 1 + n),
+                   "unit_code": "HUR", "unit_price": "96.50", "vat_rate": "19"})
+        })
+        .collect();
+    serde_json::from_value(json!({
+        "buyer": {"name": "Stadt Musterhausen", "address_lines": ["Rathausplatz 1"],
+                  "postcode": "12345", "city": "Musterhausen", "country_code": "DE",
+                  "email": "rechnung@musterhausen.example"},
+        "buyer_reference": "991-12345-67",
+        "order_reference": format!("PO-{i}"),
+        "issue_date": "2026-01-02",
+        "supply_date": "2026-01-02",
+        "lines": lines
+    }))
+    .expect("draft")
+}
+
+fn finalize_with_xrechnung(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine = Engine::open_with_clock(&dir.path().join("b2g.db"), clock())
+        .expect("open")
+        .with_einvoice_at_finalize(Some(Target::Xml(Format::XRechnungCii)));
+    engine.set_seller_profile(seller_b2g()).expect("seller");
+    let mut group = c.benchmark_group("finalize");
+    group.throughput(Throughput::Elements(1));
+    let mut n = 0;
+    group.bench_function("durable_with_pdf_and_xrechnung", |b| {
+        b.iter_custom(|iters| {
+            let ids: Vec<i64> = (0..iters as usize)
+                .map(|_| {
+                    n += 1;
+                    engine
+                        .create_invoice_draft(draft_b2g(n))
+                        .expect("create")
+                        .id
+                })
+                .collect();
+            let started = Instant::now();
+            for id in ids {
+                let done = engine.finalize_invoice(id).expect("finalize");
+                assert!(done.archive.problems.is_empty(), "{:?}", done.archive);
+                black_box(done);
+            }
+            started.elapsed()
+        })
+    });
+    group.finish();
+}
+
+fn import(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine = Engine::open_with_clock(&dir.path().join("import.db"), clock()).expect("open");
+    engine.set_seller_profile(seller_b2g()).expect("seller");
+    let id = engine
+        .create_invoice_draft(draft_b2g(1))
+        .expect("create")
+        .id;
+    engine.finalize_invoice(id).expect("finalize");
+    let key = DocumentKey::Id(id);
+    let files = [
+        ("xrechnung_cii", Target::Xml(Format::XRechnungCii)),
+        ("xrechnung_ubl", Target::Xml(Format::XRechnungUbl)),
+        ("facturx_pdf", Target::FacturXPdf(Profile::En16931)),
+    ]
+    .map(|(name, target)| {
+        (
+            name,
+            engine.export_einvoice(&key, target).expect("export").bytes,
+        )
+    });
+    let mut group = c.benchmark_group("import");
+    group.throughput(Throughput::Elements(1));
+    for (name, bytes) in &files {
+        let read = invoicer::einvoice::import::read(bytes).expect("read");
+        assert!(read.unread.is_empty(), "{name}: {:?}", read.unread);
+        group.bench_function(format!("read_{name}"), |b| {
+            b.iter(|| black_box(invoicer::einvoice::import::read(bytes).expect("read")))
+        });
+    }
+    let (_, xml) = &files[0];
+    group.bench_function("as_draft_xrechnung_cii", |b| {
+        b.iter(|| black_box(engine.import_einvoice(xml, None).expect("import")))
+    });
+    group.finish();
+}
+
 fn create_draft(c: &mut Criterion) {
     let mut group = c.benchmark_group("create_draft");
     for n in [small(), large()] {
@@ -231,6 +339,6 @@ fn list(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().measurement_time(Duration::from_secs(5)).sample_size(50);
-    targets = finalize, create_draft, list
+    targets = finalize, finalize_with_xrechnung, import, create_draft, list
 }
 criterion_main!(benches);

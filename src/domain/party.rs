@@ -21,19 +21,19 @@ pub struct Party {
     /// Trading name, when it differs (BT-28, BT-45).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trading_name: Option<String>,
-    /// Street and more, at most 3 lines.
+    /// Street and more, at most 3 lines (BT-35, BT-36, BT-162; BT-50, BT-51, BT-163).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub address_lines: Vec<String>,
-    /// Post code.
+    /// Post code (BT-38, BT-53).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postcode: Option<String>,
-    /// City.
+    /// City (BT-37, BT-52).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// Region, state or province (BT-39, BT-54), e.g. `CA`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subdivision: Option<String>,
-    /// ISO 3166-1 alpha-2, e.g. `DE`.
+    /// ISO 3166-1 alpha-2, e.g. `DE` (BT-40, BT-55).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// E.g. `DE123456789` (BT-31, BT-48).
@@ -57,7 +57,7 @@ pub struct Party {
     /// the e-mail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub electronic_address: Option<Identifier>,
-    /// E-mail address.
+    /// E-mail address (BT-34, BT-49 with scheme EM when no electronic address is given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Contact person or department, or `{name, phone, email}` (BG-6, BG-9).
@@ -268,9 +268,19 @@ impl PaymentDetails {
         } else {
             defaults.clone()
         };
+        // The profile's means (a transfer, say) describe its account: a draft that pays its own
+        // way (card, direct debit, own account) keeps the means its details imply.
+        let (means_code, means_text) = if own_account {
+            (self.means_code, self.means_text)
+        } else {
+            (
+                self.means_code.or_else(|| defaults.means_code.clone()),
+                self.means_text.or_else(|| defaults.means_text.clone()),
+            )
+        };
         PaymentDetails {
-            means_code: self.means_code.or_else(|| defaults.means_code.clone()),
-            means_text: self.means_text.or_else(|| defaults.means_text.clone()),
+            means_code,
+            means_text,
             iban: account.iban,
             bic: account.bic,
             bank_name: account.bank_name,

@@ -9,6 +9,13 @@ use crate::error::{Error, Result};
 /// The document types XRechnung accepts (BR-DE-17).
 const XRECHNUNG_TYPE_CODES: [&str; 8] = ["326", "380", "384", "389", "381", "875", "876", "877"];
 
+/// The invoice type codes Peppol BIS Billing 3.0 accepts (PEPPOL-EN16931-P0100; 326 and 384
+/// only between German parties, P0112).
+const PEPPOL_TYPE_CODES: [&str; 26] = [
+    "71", "80", "82", "84", "102", "218", "219", "326", "331", "380", "382", "383", "384", "386",
+    "388", "393", "395", "553", "575", "623", "780", "817", "870", "875", "876", "877",
+];
+
 /// Refuse `terms` for `format` with the first missing piece.
 pub fn check(terms: &InvoiceTerms<'_>, format: Format) -> Result<()> {
     if terms.currency.exponent() > 2 {
@@ -101,6 +108,30 @@ pub fn check(terms: &InvoiceTerms<'_>, format: Format) -> Result<()> {
             ),
         ));
     }
+    if !format.is_ubl() && terms.preceding.len() > 1 {
+        return Err(Error::validation(
+            "preceding_invoices",
+            format!(
+                "CII carries one preceding invoice (ram:InvoiceReferencedDocument occurs once in \
+                 CII D16B), the document names {}: export it as UBL (xrechnung-ubl, peppol-ubl), \
+                 or keep one and name the others in a note",
+                terms.preceding.len()
+            ),
+        ));
+    }
+    if format == Format::PeppolUbl
+        && !terms.credit_note
+        && !PEPPOL_TYPE_CODES.contains(&terms.type_code.as_str())
+    {
+        return Err(Error::validation(
+            "type_code",
+            format!(
+                "Peppol BIS Billing takes the invoice type codes {} (PEPPOL-EN16931-P0100), got {}",
+                PEPPOL_TYPE_CODES.join(", "),
+                terms.type_code
+            ),
+        ));
+    }
     if terms.credit_note && terms.preceding.is_empty() && format.is_xrechnung() {
         return Err(Error::validation(
             "corrects",
@@ -132,7 +163,17 @@ fn check_routing(terms: &InvoiceTerms<'_>, format: Format) -> Result<()> {
         ));
     }
     if format == Format::PeppolUbl {
-        for (field, party) in [("seller.vat_id", seller), ("buyer.vat_id", buyer)] {
+        for (field, party) in [("seller", seller), ("buyer", buyer)] {
+            if let Some((scheme, _)) = super::model::endpoint(party, true)
+                && (scheme == "EM" || scheme.is_empty())
+            {
+                return Err(Error::validation(
+                    format!("{field}.electronic_address.scheme"),
+                    "Peppol routes to participant ids, not e-mail (PEPPOL-EN16931-CL008): give \
+                     an electronic address with an EAS scheme such as 0088, 0204 or 9930",
+                ));
+            }
+            let field = format!("{field}.vat_id");
             if super::model::endpoint(party, true).is_none() {
                 return Err(Error::validation(
                     field,

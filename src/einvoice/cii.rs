@@ -2,7 +2,6 @@
 //! Elements are written in the order the XSD demands; the business term of each is named.
 
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 
 use super::Format;
 use super::model::{AllowanceTerms, BILLING_PROCESS, InvoiceTerms, LineTerms, endpoint, plain};
@@ -505,12 +504,15 @@ fn write_settlement(x: &mut Xml, terms: &InvoiceTerms<'_>, format: Format) -> Re
         }
         if let Some((id, name, bic)) = accounts.get(index).copied() {
             x.open("ram:PayeePartyCreditorFinancialAccount", &[])?;
-            if crate::domain::party::looks_like_iban(id) {
+            // The XSD's order: IBANID, AccountName, ProprietaryID.
+            let iban = crate::domain::party::looks_like_iban(id);
+            if iban {
                 x.leaf("ram:IBANID", id)?; // BT-84
-            } else {
-                x.leaf("ram:ProprietaryID", id)?; // BT-84
             }
             x.optional("ram:AccountName", name)?; // BT-85
+            if !iban {
+                x.leaf("ram:ProprietaryID", id)?; // BT-84
+            }
             x.close("ram:PayeePartyCreditorFinancialAccount")?;
             if let Some(bic) = bic {
                 x.wrapped(
@@ -522,7 +524,10 @@ fn write_settlement(x: &mut Xml, terms: &InvoiceTerms<'_>, format: Format) -> Re
         }
         x.close("ram:SpecifiedTradeSettlementPaymentMeans")?;
     }
-    for group in &terms.vat {
+    for (index, group) in terms.vat.iter().enumerate() {
+        // BT-7 and BT-8 are the document's: written with the first breakdown only
+        // (CII-SR-461: one TaxPointDate).
+        let first = index == 0;
         x.open("ram:ApplicableTradeTax", &[])?; // BG-23
         x.leaf("ram:CalculatedAmount", &terms.amount(group.tax))?; // BT-117
         x.leaf("ram:TypeCode", "VAT")?;
@@ -530,12 +535,16 @@ fn write_settlement(x: &mut Xml, terms: &InvoiceTerms<'_>, format: Format) -> Re
         x.leaf("ram:BasisAmount", &terms.amount(group.taxable))?; // BT-116
         x.leaf("ram:CategoryCode", group.category.code())?; // BT-118
         x.optional("ram:ExemptionReasonCode", group.exemption_code)?; // BT-121
-        if let Some(day) = doc.tax_point_date {
+        if let Some(day) = doc.tax_point_date.filter(|_| first) {
             x.open("ram:TaxPointDate", &[])?;
             x.leaf_with("udt:DateString", &[("format", "102")], &yyyymmdd(day))?; // BT-7
             x.close("ram:TaxPointDate")?;
         }
-        if let Some(code) = doc.tax_point_code.and_then(tax_point_code_cii) {
+        if let Some(code) = doc
+            .tax_point_code
+            .filter(|_| first)
+            .and_then(tax_point_code_cii)
+        {
             x.leaf("ram:DueDateTypeCode", code)?; // BT-8
         }
         // Always, 0 for "not subject to VAT": XRechnung's BR-DE-14 wants BT-119 in every
@@ -592,10 +601,7 @@ fn write_settlement(x: &mut Xml, terms: &InvoiceTerms<'_>, format: Format) -> Re
     if !totals.paid_amount.is_zero() {
         x.leaf("ram:TotalPrepaidAmount", &terms.amount(totals.paid_amount))?; // BT-113
     }
-    x.leaf(
-        "ram:DuePayableAmount",
-        &terms.amount(totals.amount_payable.max(Decimal::ZERO)),
-    )?; // BT-115
+    x.leaf("ram:DuePayableAmount", &terms.amount(totals.amount_payable))?; // BT-115
     x.close("ram:SpecifiedTradeSettlementHeaderMonetarySummation")?;
     for (number, date) in &terms.preceding {
         x.open("ram:InvoiceReferencedDocument", &[])?; // BG-3

@@ -332,8 +332,17 @@ fn line_terms(line: &Line, gross_prices: bool, currency: Currency) -> LineTerms<
         (net_price_of(line.net_amount, line.quantity, currency), None)
     } else {
         let base = currency.round(line.price_amount());
+        let sum =
+            |list: &[AllowanceCharge]| -> Decimal { list.iter().map(AllowanceCharge::value).sum() };
         let discount = match (line.discount_percent, line.discount_amount) {
-            (Some(pct), _) => Some((currency.round(base * pct / Decimal::ONE_HUNDRED), Some(pct))),
+            // The engine takes a percentage off before rounding the net (96.50 − 15 % =
+            // 82.025 → 82.03); the amount written is what the rounded base and the net differ
+            // by (14.47, not the rounded 14.48), so BT-131 = base − allowances + charges
+            // holds to the cent and an import gives the same net back.
+            (Some(pct), _) => Some((
+                base - (line.net_amount + sum(&line.allowances) - sum(&line.charges)),
+                Some(pct),
+            )),
             (None, Some(amount)) => Some((amount, None)),
             (None, None) => None,
         };

@@ -2,7 +2,6 @@
 //! Elements are written in the order the XSD demands; the business term of each is named.
 
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 
 use super::Format;
 use super::model::{AllowanceTerms, BILLING_PROCESS, InvoiceTerms, LineTerms, endpoint, plain};
@@ -299,7 +298,7 @@ pub fn write(terms: &InvoiceTerms<'_>, format: Format) -> Result<Vec<u8>> {
     x.leaf_with(
         "cbc:PayableAmount",
         &money,
-        &terms.amount(totals.amount_payable.max(Decimal::ZERO)),
+        &terms.amount(totals.amount_payable),
     )?; // BT-115
     x.close("cac:LegalMonetaryTotal")?;
 

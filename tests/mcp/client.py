@@ -229,6 +229,13 @@ async def scenario(args: argparse.Namespace) -> dict[str, Any]:
         out["xrechnung_refused"] = {k: refused[k] for k in ("code", "field")}
         read = await client.read_resource(f"invoice://{doc['id']}/einvoice/facturx-xml")
         out["einvoice_resource"] = [read.contents[0].mime_type, "<rsm:CrossIndustryInvoice" in read.contents[0].text]
+        # The Factur-X PDF back in as a draft: nothing left unread, the same totals.
+        imported = await call(client, "import_einvoice", {"base64": base64.b64encode(facturx_pdf).decode()})
+        out["imported"] = {"kind": imported["kind"], "status": imported["status"],
+                           "total_gross": imported["total_gross"], "syntax": imported["import"]["syntax"],
+                           "unsupported": imported["import"]["unsupported"],
+                           "differences": imported["import"]["differences"]}
+        await call(client, "delete_invoice_draft", {"id": imported["id"], "reason": "import checked"})
 
         got = await call(client, "get_invoice", {"id": number})
         out["get_by_number"] = stable(got)

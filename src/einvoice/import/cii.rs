@@ -4,11 +4,10 @@ use rust_decimal::Decimal;
 
 use super::reader::El;
 use super::{
-    Imported, Stated, category, currency, date, identifier, imported, required,
-    split_payment_terms, type_code,
+    Imported, Stated, category, currency, date, identifier, imported, required, sort_allowances,
+    split_payment_terms, supporting_document, type_code,
 };
-use crate::domain::attachment::SupportingDocument;
-use crate::domain::document::{NewInvoice, NewLine, Period};
+use crate::domain::document::{NewInvoice, NewLine};
 use crate::domain::party::{Party, PaymentDetails};
 use crate::domain::terms::{
     Account, Address, AllowanceCharge, Card, Classification, Contact, Delivery, DirectDebit,
@@ -102,7 +101,15 @@ fn read_agreement(agreement: El<'_, '_>, inv: &mut NewInvoice) -> Result<()> {
         match type_el.text().as_deref().map(str::trim) {
             Some("50") => inv.tender_reference = reference.get("IssuerAssignedID"),
             Some("130") => inv.invoiced_object = object_reference(reference),
-            Some("916") => inv.attachments.push(supporting_document(reference)),
+            Some("916") => inv.attachments.push(supporting_document(
+                reference,
+                [
+                    "IssuerAssignedID",
+                    "Name",
+                    "URIID",
+                    "AttachmentBinaryObject",
+                ],
+            )),
             _ => {}
         }
     }
@@ -188,16 +195,14 @@ fn read_settlement(
         }
     }
     if let Some(period) = settlement.at("BillingSpecifiedPeriod") {
-        inv.service_period = period_of(period)?;
+        inv.service_period = super::period(period, "StartDateTime", "EndDateTime")?;
     }
-    for ac in settlement.all("SpecifiedTradeAllowanceCharge") {
-        let (is_charge, ac) = allowance_charge(ac, true)?;
-        if is_charge {
-            inv.charges.push(ac);
-        } else {
-            inv.allowances.push(ac);
-        }
-    }
+    let read = settlement
+        .all("SpecifiedTradeAllowanceCharge")
+        .into_iter()
+        .map(|ac| allowance_charge(ac, true))
+        .collect::<Result<_>>()?;
+    sort_allowances(read, &mut inv.allowances, &mut inv.charges);
     let mut mandate = None;
     for terms in settlement.all("SpecifiedTradePaymentTerms") {
         if let Some(text) = terms.get("Description") {
@@ -335,16 +340,14 @@ fn line(item: El<'_, '_>) -> Result<(NewLine, Option<Decimal>)> {
             line.vat_rate = tax.decimal("RateApplicablePercent")?.unwrap_or_default();
         }
         if let Some(period) = settlement.at("BillingSpecifiedPeriod") {
-            line.period = period_of(period)?;
+            line.period = super::period(period, "StartDateTime", "EndDateTime")?;
         }
-        for ac in settlement.all("SpecifiedTradeAllowanceCharge") {
-            let (is_charge, ac) = allowance_charge(ac, false)?;
-            if is_charge {
-                line.charges.push(ac);
-            } else {
-                line.allowances.push(ac);
-            }
-        }
+        let read = settlement
+            .all("SpecifiedTradeAllowanceCharge")
+            .into_iter()
+            .map(|ac| allowance_charge(ac, false))
+            .collect::<Result<_>>()?;
+        sort_allowances(read, &mut line.allowances, &mut line.charges);
         net =
             settlement.decimal("SpecifiedTradeSettlementLineMonetarySummation/LineTotalAmount")?;
         if let Some(reference) = settlement.at("AdditionalReferencedDocument") {
@@ -373,7 +376,10 @@ fn allowance_charge(ac: El<'_, '_>, document_level: bool) -> Result<(bool, Allow
         tax.get("TypeCode");
         if document_level {
             out.vat_category = category(tax, "CategoryCode")?;
-            out.vat_rate = tax.decimal("RateApplicablePercent")?;
+            // "Not subject to VAT" carries no rate (BR-O-*): it is 0.
+            out.vat_rate = tax
+                .decimal("RateApplicablePercent")?
+                .or(out.vat_category.map(|_| Decimal::ZERO));
         }
     }
     Ok((is_charge, out))
@@ -384,31 +390,6 @@ fn object_reference(reference: El<'_, '_>) -> Option<Identifier> {
     reference
         .get("IssuerAssignedID")
         .map(|id| Identifier::new(id, scheme.as_deref()))
-}
-
-fn supporting_document(reference: El<'_, '_>) -> SupportingDocument {
-    let file = reference.at("AttachmentBinaryObject");
-    SupportingDocument {
-        id: reference.get("IssuerAssignedID").unwrap_or_default(),
-        description: reference.get("Name"),
-        uri: reference.get("URIID"),
-        filename: file.and_then(|f| f.attr("filename")),
-        mime_type: file.and_then(|f| f.attr("mimeCode")),
-        content_base64: file.and_then(|f| f.text()),
-    }
-}
-
-fn period_of(period: El<'_, '_>) -> Result<Option<Period>> {
-    let start = period.date("StartDateTime")?;
-    let end = period.date("EndDateTime")?;
-    Ok(match (start, end) {
-        (Some(start), Some(end)) => Some(Period { start, end }),
-        (Some(day), None) | (None, Some(day)) => Some(Period {
-            start: day,
-            end: day,
-        }),
-        (None, None) => None,
-    })
 }
 
 /// The ids of a party: `ram:ID` without a scheme, `ram:GlobalID` with one.

@@ -13,9 +13,10 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::domain::document::NewInvoice;
+use crate::domain::attachment::SupportingDocument;
+use crate::domain::document::{NewInvoice, Period};
 use crate::domain::money::Currency;
-use crate::domain::terms::{CashDiscount, Identifier};
+use crate::domain::terms::{AllowanceCharge, CashDiscount, Identifier};
 use crate::domain::totals::Totals;
 use crate::domain::vat::VatCategory;
 use crate::error::{Error, Result};
@@ -145,7 +146,7 @@ impl Imported {
         compare(
             "BT-115 amount due",
             self.stated.amount_payable,
-            totals.amount_payable.max(Decimal::ZERO),
+            totals.amount_payable,
         );
         for (i, (stated, computed)) in self.stated.line_nets.iter().zip(line_nets).enumerate() {
             compare(&format!("BT-131 of line {}", i + 1), *stated, *computed);
@@ -184,45 +185,91 @@ fn identifier(el: El<'_, '_>) -> Option<Identifier> {
     el.text().map(|id| Identifier::new(id, scheme.as_deref()))
 }
 
-/// A VAT category code (UNCL 5305 as EN 16931 uses it).
-fn category(el: El<'_, '_>, path: &str) -> Result<Option<VatCategory>> {
+/// A code at `path` parsed by `parse`; a code that does not parse is named with `wanted`.
+fn code<T>(
+    el: El<'_, '_>,
+    path: &str,
+    parse: impl Fn(&str) -> Option<T>,
+    wanted: &str,
+) -> Result<Option<T>> {
     let Some(at) = el.at(path) else {
         return Ok(None);
     };
-    let Some(code) = at.text() else {
+    let Some(text) = at.text() else {
         return Ok(None);
     };
-    code.trim()
-        .parse::<VatCategory>()
+    parse(text.trim())
         .map(Some)
-        .map_err(|_| at.invalid(&code, "a VAT category code (S, Z, E, AE, K, G, O)"))
+        .ok_or_else(|| at.invalid(&text, wanted))
+}
+
+/// A VAT category code (UNCL 5305 as EN 16931 uses it).
+fn category(el: El<'_, '_>, path: &str) -> Result<Option<VatCategory>> {
+    code(
+        el,
+        path,
+        |c| c.parse().ok(),
+        "a VAT category code (S, Z, E, AE, K, G, O)",
+    )
 }
 
 /// A currency code.
 fn currency(el: El<'_, '_>, path: &str) -> Result<Option<Currency>> {
-    let Some(at) = el.at(path) else {
-        return Ok(None);
-    };
-    let Some(code) = at.text() else {
-        return Ok(None);
-    };
-    Currency::from_code(code.trim())
-        .map(Some)
-        .map_err(|_| at.invalid(&code, "an ISO 4217 currency code"))
+    code(
+        el,
+        path,
+        |c| Currency::from_code(c).ok(),
+        "an ISO 4217 currency code",
+    )
 }
 
 /// A type code (UNTDID 1001).
 fn type_code(el: El<'_, '_>, path: &str) -> Result<Option<u16>> {
-    let Some(at) = el.at(path) else {
-        return Ok(None);
-    };
-    let Some(code) = at.text() else {
-        return Ok(None);
-    };
-    code.trim()
-        .parse::<u16>()
-        .map(Some)
-        .map_err(|_| at.invalid(&code, "a UNTDID 1001 type code"))
+    code(el, path, |c| c.parse().ok(), "a UNTDID 1001 type code")
+}
+
+/// A period from its first and last day (one day when only one is given).
+fn period(el: El<'_, '_>, start: &str, end: &str) -> Result<Option<Period>> {
+    Ok(match (el.date(start)?, el.date(end)?) {
+        (Some(start), Some(end)) => Some(Period { start, end }),
+        (Some(day), None) | (None, Some(day)) => Some(Period {
+            start: day,
+            end: day,
+        }),
+        (None, None) => None,
+    })
+}
+
+/// A supporting document: its reference, description and address at the given paths, and the
+/// attached file (with `mimeCode` and `filename`) at `file`.
+fn supporting_document(
+    el: El<'_, '_>,
+    [id, description, uri, file]: [&str; 4],
+) -> SupportingDocument {
+    let file = el.at(file);
+    SupportingDocument {
+        id: el.get(id).unwrap_or_default(),
+        description: el.get(description),
+        uri: el.get(uri),
+        filename: file.and_then(|f| f.attr("filename")),
+        mime_type: file.and_then(|f| f.attr("mimeCode")),
+        content_base64: file.and_then(|f| f.text()),
+    }
+}
+
+/// Allowances and charges, each read with whether it is a charge, into the two lists.
+fn sort_allowances(
+    read: Vec<(bool, AllowanceCharge)>,
+    allowances: &mut Vec<AllowanceCharge>,
+    charges: &mut Vec<AllowanceCharge>,
+) {
+    for (is_charge, ac) in read {
+        if is_charge {
+            charges.push(ac);
+        } else {
+            allowances.push(ac);
+        }
+    }
 }
 
 /// Split payment terms (BT-20) into the text and the cash discounts the writers put in it:

@@ -6,11 +6,10 @@ use rust_decimal::Decimal;
 use super::cii::add_account;
 use super::reader::El;
 use super::{
-    Imported, Stated, category, currency, date, identifier, imported, required,
-    split_payment_terms, type_code,
+    Imported, Stated, category, currency, date, identifier, imported, required, sort_allowances,
+    split_payment_terms, supporting_document, type_code,
 };
-use crate::domain::attachment::SupportingDocument;
-use crate::domain::document::{NewInvoice, NewLine, Period};
+use crate::domain::document::{NewInvoice, NewLine};
 use crate::domain::party::{Party, PaymentDetails};
 use crate::domain::terms::{
     Address, AllowanceCharge, Card, Classification, Contact, Delivery, DirectDebit, ItemAttribute,
@@ -47,7 +46,7 @@ pub fn read(root: El<'_, '_>) -> Result<Imported> {
     inv.buyer_accounting_reference = root.get("AccountingCost");
     inv.buyer_reference = root.get("BuyerReference");
     if let Some(period) = root.at("InvoicePeriod") {
-        inv.service_period = period_of(period)?;
+        inv.service_period = super::period(period, "StartDate", "EndDate")?;
         if let Some(code) = period.at("DescriptionCode")
             && let Some(text) = code.text()
         {
@@ -78,7 +77,15 @@ pub fn read(root: El<'_, '_>) -> Result<Imported> {
         match reference.get("DocumentTypeCode").as_deref().map(str::trim) {
             Some("130") => inv.invoiced_object = reference.at("ID").and_then(identifier),
             Some("50") => inv.project_reference = reference.get("ID"),
-            _ => inv.attachments.push(supporting_document(reference)),
+            _ => inv.attachments.push(supporting_document(
+                reference,
+                [
+                    "ID",
+                    "DocumentDescription",
+                    "Attachment/ExternalReference/URI",
+                    "Attachment/EmbeddedDocumentBinaryObject",
+                ],
+            )),
         }
     }
     if let Some(project) = root.get("ProjectReference/ID") {
@@ -188,14 +195,12 @@ pub fn read(root: El<'_, '_>) -> Result<Imported> {
         inv.payment_terms = text;
         payment.cash_discounts = discounts;
     }
-    for ac in root.all("AllowanceCharge") {
-        let (is_charge, ac) = allowance_charge(ac, true)?;
-        if is_charge {
-            inv.charges.push(ac);
-        } else {
-            inv.allowances.push(ac);
-        }
-    }
+    let read = root
+        .all("AllowanceCharge")
+        .into_iter()
+        .map(|ac| allowance_charge(ac, true))
+        .collect::<Result<_>>()?;
+    sort_allowances(read, &mut inv.allowances, &mut inv.charges);
     let mut stated = Stated::default();
     for total in root.all("TaxTotal") {
         let Some(amount_el) = total.at("TaxAmount") else {
@@ -287,21 +292,19 @@ fn line(el: El<'_, '_>, quantity_tag: &str) -> Result<(NewLine, Option<Decimal>)
     let net = el.decimal("LineExtensionAmount")?;
     line.accounting_reference = el.get("AccountingCost");
     if let Some(period) = el.at("InvoicePeriod") {
-        line.period = period_of(period)?;
+        line.period = super::period(period, "StartDate", "EndDate")?;
     }
     line.order_line_reference = el.get("OrderLineReference/LineID");
     if let Some(reference) = el.at("DocumentReference") {
         reference.get("DocumentTypeCode");
         line.object_id = reference.at("ID").and_then(identifier);
     }
-    for ac in el.all("AllowanceCharge") {
-        let (is_charge, ac) = allowance_charge(ac, false)?;
-        if is_charge {
-            line.charges.push(ac);
-        } else {
-            line.allowances.push(ac);
-        }
-    }
+    let read = el
+        .all("AllowanceCharge")
+        .into_iter()
+        .map(|ac| allowance_charge(ac, false))
+        .collect::<Result<_>>()?;
+    sort_allowances(read, &mut line.allowances, &mut line.charges);
     if let Some(item) = el.at("Item") {
         line.item_description = item.get("Description");
         line.description = item.get("Name").unwrap_or_default();
@@ -362,35 +365,13 @@ fn allowance_charge(ac: El<'_, '_>, document_level: bool) -> Result<(bool, Allow
         tax.get("TaxScheme/ID");
         if document_level {
             out.vat_category = category(tax, "ID")?;
-            out.vat_rate = tax.decimal("Percent")?;
+            // "Not subject to VAT" carries no rate (BR-O-*): it is 0.
+            out.vat_rate = tax
+                .decimal("Percent")?
+                .or(out.vat_category.map(|_| Decimal::ZERO));
         }
     }
     Ok((is_charge, out))
-}
-
-fn supporting_document(reference: El<'_, '_>) -> SupportingDocument {
-    let file = reference.at("Attachment/EmbeddedDocumentBinaryObject");
-    SupportingDocument {
-        id: reference.get("ID").unwrap_or_default(),
-        description: reference.get("DocumentDescription"),
-        uri: reference.get("Attachment/ExternalReference/URI"),
-        filename: file.and_then(|f| f.attr("filename")),
-        mime_type: file.and_then(|f| f.attr("mimeCode")),
-        content_base64: file.and_then(|f| f.text()),
-    }
-}
-
-fn period_of(period: El<'_, '_>) -> Result<Option<Period>> {
-    let start = period.date("StartDate")?;
-    let end = period.date("EndDate")?;
-    Ok(match (start, end) {
-        (Some(start), Some(end)) => Some(Period { start, end }),
-        (Some(day), None) | (None, Some(day)) => Some(Period {
-            start: day,
-            end: day,
-        }),
-        (None, None) => None,
-    })
 }
 
 /// A party, and the SEPA creditor id (BT-90) it carries as an identification.

@@ -28,8 +28,21 @@ pub(super) fn tools() -> Vec<ToolSpec> {
              status, amount paid and amount due.",
             Effect::Reads,
             |cx, input| {
-                let document = cx.engine.get_invoice(&input.id.0)?;
-                let summary = describe(&document);
+                let mut document = cx.engine.get_invoice(&input.id.0)?;
+                let mut summary = describe(&document);
+                // Attached files (up to 2 MiB) would fill a model's context: their content is
+                // left out here; the e-invoice exports and the CLI carry it.
+                let mut left_out = 0;
+                for attachment in &mut document.content.invoice.attachments {
+                    if attachment.content_base64.take().is_some() {
+                        left_out += 1;
+                    }
+                }
+                if left_out > 0 {
+                    summary.push_str(&format!(
+                        "; the content of {left_out} attached file(s) is left out (export_einvoice carries it)"
+                    ));
+                }
                 Ok((document, summary))
             },
         ),
