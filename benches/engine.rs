@@ -178,14 +178,14 @@ fn seller_b2g() -> SellerProfile {
     .expect("seller")
 }
 
-/// An 8-line invoice to a public buyer (Leitweg-ID, e-mail), as XRechnung wants it.
+/// The draft of `finalize/durable_with_pdf` to a public buyer (Leitweg-ID, e-mail), as
+/// XRechnung wants it: the e-invoice is the only difference.
 fn draft_b2g(i: usize) -> NewInvoice {
-    let lines: Vec<serde_json::Value> = (0..8)
-        .map(|n| {
-            json!({"description": format!("Leistung {n} zu Auftrag {i}"), "quantity": format!("{}", 1 + n),
-                   "unit_code": "HUR", "unit_price": "96.50", "vat_rate": "19"})
-        })
-        .collect();
+    let lines = json!([
+        {"description": format!("Consulting {i}"), "quantity": "8", "unit_code": "HUR",
+         "unit_price": "120.00", "vat_rate": "19"},
+        {"description": "Travel", "quantity": "1", "unit_price": "80.00", "vat_rate": "7"}
+    ]);
     serde_json::from_value(json!({
         "buyer": {"name": "Stadt Musterhausen", "address_lines": ["Rathausplatz 1"],
                   "postcode": "12345", "city": "Musterhausen", "country_code": "DE",

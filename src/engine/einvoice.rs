@@ -1,10 +1,9 @@
-//! Engine verbs that write e-invoices: export one (a finalized document's e-invoice is made
-//! once and archived with its SHA-256, later exports return the archived bytes), and the
-//! archive step of finalization when a default format is configured.
+//! Engine verb that writes e-invoices: export one (a finalized document's e-invoice is made
+//! once and archived with its SHA-256, later exports return the archived bytes). The archive
+//! step of finalization is in `transitions.rs`, beside the PDF's.
 
 use super::{DocumentKey, Engine, resolve};
 use crate::domain::digest::sha256_hex;
-use crate::domain::document::Document;
 use crate::einvoice::{self, EInvoice, Target};
 use crate::error::Result;
 
@@ -35,16 +34,5 @@ impl Engine {
         let bytes =
             self.write(|tx| tx.archive_einvoice(document.id, &key, made.bytes.clone(), sha256))?;
         Ok(EInvoice { bytes, ..made })
-    }
-
-    /// After finalization: make and archive the e-invoice in `target` (its data was checked
-    /// for the format before the number was given).
-    pub(super) fn archive_finalized_einvoice(
-        &self,
-        document: &Document,
-        target: Target,
-    ) -> Result<()> {
-        self.export_einvoice(&DocumentKey::Id(document.id), target)
-            .map(|_| ())
     }
 }

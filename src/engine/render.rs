@@ -64,14 +64,6 @@ impl Engine {
         };
         self.renderer().render(&document, profile.as_ref())
     }
-
-    /// Render and archive the PDF of a just-finalized document.
-    pub(super) fn archive_finalized(&self, document: &Document) -> Result<()> {
-        let profile = self.read(|tx| tx.seller_profile())?;
-        let rendered = self.renderer().render(document, profile.as_ref())?;
-        self.archive(document.id, rendered).map(|_| ())
-    }
-
     fn archive(&self, id: i64, rendered: RenderedPdf) -> Result<RenderedPdf> {
         let RenderedPdf {
             pdf,

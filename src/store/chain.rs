@@ -24,6 +24,9 @@ struct LinkKind {
     table: &'static str,
     /// SQL expression of the row key, as text.
     key: &'static str,
+    /// The condition that finds the row of key `?1` through the table's index (a condition on
+    /// `key` itself is an expression no index serves: every link would scan the table).
+    lookup: &'static str,
     columns: &'static [&'static str],
     /// Rows of `table` that must have a link.
     chained: &'static str,
@@ -48,6 +51,7 @@ const KINDS: &[LinkKind] = &[
         kind: "document",
         table: "documents",
         key: "CAST(id AS TEXT)",
+        lookup: "id = CAST(?1 AS INTEGER)",
         columns: &[
             "id",
             "kind",
@@ -75,6 +79,7 @@ const KINDS: &[LinkKind] = &[
         kind: "state",
         table: "documents",
         key: "CAST(id AS TEXT)",
+        lookup: "id = CAST(?1 AS INTEGER)",
         columns: &["status", "amount_paid", "amount_credited"],
         chained: "status <> 'draft'",
     },
@@ -82,6 +87,7 @@ const KINDS: &[LinkKind] = &[
         kind: "payment",
         table: "payments",
         key: "CAST(id AS TEXT)",
+        lookup: "id = CAST(?1 AS INTEGER)",
         columns: &[
             "id",
             "document_id",
@@ -97,6 +103,7 @@ const KINDS: &[LinkKind] = &[
         kind: "pdf",
         table: "document_pdfs",
         key: "CAST(document_id AS TEXT)",
+        lookup: "document_id = CAST(?1 AS INTEGER)",
         columns: &["document_id", "sha256", "pages", "created_at"],
         chained: "1",
     },
@@ -104,6 +111,7 @@ const KINDS: &[LinkKind] = &[
         kind: "einvoice",
         table: "document_einvoices",
         key: "document_id || '/' || format",
+        lookup: "document_id = CAST(substr(?1, 1, instr(?1, '/') - 1) AS INTEGER) AND format = substr(?1, instr(?1, '/') + 1)",
         columns: &["document_id", "format", "sha256", "created_at"],
         chained: "1",
     },
@@ -111,6 +119,7 @@ const KINDS: &[LinkKind] = &[
         kind: "event",
         table: "events",
         key: "CAST(id AS TEXT)",
+        lookup: "id = CAST(?1 AS INTEGER)",
         columns: &[
             "id",
             "document_id",
@@ -198,7 +207,7 @@ impl Tx<'_> {
     fn link(&self, kind: &LinkKind, key: &str) -> Result<()> {
         let content: String = self
             .conn
-            .prepare_cached(&format!("{} WHERE {} = ?1", kind.select(), kind.key))
+            .prepare_cached(&format!("{} WHERE {}", kind.select(), kind.lookup))
             .and_then(|mut stmt| stmt.query_row([key], |row| row.get("content")))
             .map_err(sql_error)?;
         self.append_link(kind.kind, key, &content)
@@ -375,7 +384,7 @@ impl Tx<'_> {
             };
             let now: Option<String> = self
                 .conn
-                .prepare(&format!("{} WHERE {} = ?1", kind.select(), kind.key))
+                .prepare(&format!("{} WHERE {}", kind.select(), kind.lookup))
                 .and_then(|mut stmt| stmt.query_row([&key], |row| row.get("content")).optional())
                 .map_err(sql_error)?;
             match now {
