@@ -77,6 +77,12 @@ fn an_export_imports_back_as_a_draft_or_as_issued_and_what_is_unknown_is_named()
     assert_eq!(draft["import"]["differences"], json!([]));
     let not_kept = draft["import"]["not_kept"].to_string();
     assert!(not_kept.contains("BT-1 number 2026-0001"), "{not_kept}");
+    // The file's remittance was its number: the draft gets its own at finalization.
+    assert!(
+        not_kept.contains("BT-83 remittance 2026-0001"),
+        "{not_kept}"
+    );
+    assert_eq!(draft["document"]["payment"]["reference"], Value::Null);
 
     // What the model has no place for is named by XPath; a stated total the engine computes
     // otherwise is named too.
@@ -99,6 +105,27 @@ fn an_export_imports_back_as_a_draft_or_as_issued_and_what_is_unknown_is_named()
     assert_eq!(
         report["import"]["differences"],
         json!(["BT-115 amount due: the document states 5679.00, the engine computes 5679.68"])
+    );
+    // As issued, a file the engine totals otherwise is refused: it would be another document.
+    let refused = run_binary(&db.path, &["import", "-", "--as-issued", "archive"], &odd);
+    assert_eq!(refused.status.code(), Some(3));
+    assert!(error_of(&refused).contains("cannot be stored as issued"));
+
+    // A file of many unknown elements is reported in one pass, the rest counted.
+    let noise: String = (0..5000)
+        .map(|i| format!("<cbc:X{}>v</cbc:X{}>", i % 7, i % 7))
+        .collect();
+    let noisy = xml.replacen(
+        "<cbc:BuyerReference>",
+        &format!("{noise}<cbc:BuyerReference>"),
+        1,
+    );
+    let report = json_out(&run_binary(&db.path, &["import", "-"], &noisy));
+    let unsupported = report["import"]["unsupported"].as_array().unwrap();
+    assert_eq!(unsupported.len(), 201);
+    assert_eq!(
+        unsupported[200]["value"],
+        "4800 more element(s) and attribute(s) not read"
     );
 
     // As issued: its number and dates, open, in an external series outside the gapless check.
@@ -133,6 +160,11 @@ fn an_export_imports_back_as_a_draft_or_as_issued_and_what_is_unknown_is_named()
     );
     assert_eq!(again.status.code(), Some(6), "CONFLICT");
     assert!(error_of(&again).contains("'2026-0001' exists already"));
+    // The own series' next number is the imported one: finalizing refuses rather than give a
+    // second document that number.
+    let taken = run_binary(&db.path, &["invoice", "finalize", "1"], "");
+    assert_eq!(taken.status.code(), Some(6), "CONFLICT");
+    assert!(error_of(&taken).contains("is already the number of document"));
     // A draft cannot go into the external series.
     let into_archive = run_binary(
         &db.path,

@@ -434,16 +434,22 @@ impl NewInvoice {
                 ));
             }
         };
+        // An imported issued document is what its file says: nothing of today's profile.
         let seller = match self.seller.take() {
             Some(seller) => Some(seller.validate("seller")?),
+            None if defaults.imported => None,
             None => profile.map(|p| p.party.clone()),
         };
         let payment = self
             .payment
             .take()
             .unwrap_or_default()
-            .validate("payment")?
-            .or(&profile.map(|p| p.payment.clone()).unwrap_or_default());
+            .validate("payment")?;
+        let payment = if defaults.imported {
+            payment
+        } else {
+            payment.or(&profile.map(|p| p.payment.clone()).unwrap_or_default())
+        };
 
         let kind = defaults.kind.unwrap_or(DocumentKind::Invoice);
         if let Some(code) = self.type_code {

@@ -8,7 +8,7 @@ use super::model::{AllowanceTerms, BILLING_PROCESS, InvoiceTerms, LineTerms, end
 use super::xml::Xml;
 use crate::domain::attachment::SupportingDocument;
 use crate::domain::party::Party;
-use crate::domain::terms::{Address, Contact, Identifier, tax_point_code_cii};
+use crate::domain::terms::{Address, CashDiscount, Contact, Identifier, tax_point_code_cii};
 use crate::domain::vat::VatCategory;
 use crate::error::Result;
 
@@ -558,16 +558,59 @@ fn write_settlement(x: &mut Xml, terms: &InvoiceTerms<'_>, format: Format) -> Re
     for allowance in &terms.allowances {
         allowance_charge(x, terms, allowance)?; // BG-20, BG-21
     }
-    let payment_terms = terms.payment_terms(format.is_xrechnung());
+    // Factur-X EXTENDED structures the cash discounts (one payment terms element per tier);
+    // the other formats carry them in the text.
+    let structured = format == Format::FacturXExtended;
+    let payment_terms = if structured {
+        doc.payment_terms.clone()
+    } else {
+        terms.payment_terms(format.is_xrechnung())
+    };
+    let discounts: &[CashDiscount] = if structured {
+        &payment.cash_discounts
+    } else {
+        &[]
+    };
     let mandate = payment.direct_debit.as_ref().map(|d| d.mandate.as_str());
-    if payment_terms.is_some() || doc.due_date.is_some() || mandate.is_some() {
-        x.open("ram:SpecifiedTradePaymentTerms", &[])?;
-        x.optional("ram:Description", payment_terms.as_deref())?; // BT-20
-        if let Some(due) = doc.due_date {
-            date_time(x, "ram:DueDateDateTime", due)?; // BT-9
+    let tiers = discounts.len().max(1);
+    if payment_terms.is_some()
+        || doc.due_date.is_some()
+        || mandate.is_some()
+        || !discounts.is_empty()
+    {
+        for tier in 0..tiers {
+            x.open("ram:SpecifiedTradePaymentTerms", &[])?;
+            if tier == 0 {
+                x.optional("ram:Description", payment_terms.as_deref())?; // BT-20
+                if let Some(due) = doc.due_date {
+                    date_time(x, "ram:DueDateDateTime", due)?; // BT-9
+                }
+                x.optional("ram:DirectDebitMandateID", mandate)?; // BT-89
+            }
+            if let Some(discount) = discounts.get(tier) {
+                let base = discount.base_amount.unwrap_or(terms.totals.amount_payable);
+                x.open("ram:ApplicableTradePaymentDiscountTerms", &[])?;
+                x.leaf_with(
+                    "ram:BasisPeriodMeasure",
+                    &[("unitCode", "DAY")],
+                    &discount.days.to_string(),
+                )?;
+                if let Some(base) = discount.base_amount {
+                    x.leaf("ram:BasisAmount", &terms.amount(base))?;
+                }
+                x.leaf("ram:CalculationPercent", &plain(discount.percent))?;
+                x.leaf(
+                    "ram:ActualDiscountAmount",
+                    &terms.amount(
+                        terms
+                            .currency
+                            .round(base * discount.percent / rust_decimal::Decimal::ONE_HUNDRED),
+                    ),
+                )?;
+                x.close("ram:ApplicableTradePaymentDiscountTerms")?;
+            }
+            x.close("ram:SpecifiedTradePaymentTerms")?;
         }
-        x.optional("ram:DirectDebitMandateID", mandate)?; // BT-89
-        x.close("ram:SpecifiedTradePaymentTerms")?;
     }
     let totals = terms.totals;
     x.open("ram:SpecifiedTradeSettlementHeaderMonetarySummation", &[])?; // BG-22

@@ -306,11 +306,17 @@ impl<'a> InvoiceTerms<'a> {
             .iter()
             .map(|d| {
                 let base = d.base_amount.unwrap_or(self.totals.amount_payable);
+                let amount =
+                    self.amount(self.currency.round(base * d.percent / Decimal::ONE_HUNDRED));
+                let code = self.currency.code();
+                // A base of its own is named, so an import gets it back.
+                let of = d
+                    .base_amount
+                    .map(|b| format!(" of {} {code}", self.amount(b)))
+                    .unwrap_or_default();
                 format!(
-                    "{} % cash discount ({} {}) if paid within {} days",
+                    "{} % cash discount ({amount} {code}{of}) if paid within {} days",
                     plain(d.percent),
-                    self.amount(self.currency.round(base * d.percent / Decimal::ONE_HUNDRED)),
-                    self.currency.code(),
                     d.days
                 )
             })

@@ -64,6 +64,16 @@ impl Engine {
                         "BT-9 due date {day}: set at finalization from the payment days, or give due_date"
                     ));
                 }
+                // The writers put the number into BT-83 when no reference was given.
+                if let Some(payment) = input.payment.as_mut()
+                    && payment.reference.as_deref() == Some(read.number.as_str())
+                {
+                    payment.reference = None;
+                    not_kept.push(format!(
+                        "BT-83 remittance {}: a draft's default is its own number",
+                        read.number
+                    ));
+                }
                 self.create_invoice_draft(input)?
             }
             Some(series) => self.import_issued(&read, input, series)?,
@@ -138,6 +148,19 @@ impl Engine {
             let fingerprint = input.fingerprint();
             let content = validate_with(tx, input, kind, series_name, true)?;
             content.check_finalizable()?;
+            // An issued document is what was sent: totals the engine would compute otherwise
+            // would make it another document.
+            let nets: Vec<_> = content.lines.iter().map(|l| l.net_amount).collect();
+            let differences = read.differences(&content.totals, &nets);
+            if !differences.is_empty() {
+                return Err(Error::validation(
+                    "file",
+                    format!(
+                        "the engine computes other totals than the file states, so it cannot be stored as issued: {}; import it as a draft to correct it",
+                        differences.join("; ")
+                    ),
+                ));
+            }
             let id = tx.insert_document(&NewDocumentRow {
                 kind,
                 content: &content,

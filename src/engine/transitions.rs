@@ -95,11 +95,15 @@ impl Engine {
         let pdf = self
             .archive_pdfs
             .then(|| self.renderer().render(document, profile.as_ref()));
-        let einvoice = self.einvoice_at_finalize.map(|target| {
-            let made =
-                crate::einvoice::export(document, profile.as_ref(), target, &self.renderer());
-            (target, made)
-        });
+        // With archiving off nothing is stored, so nothing is made either.
+        let einvoice = self
+            .einvoice_at_finalize
+            .filter(|_| self.archive_pdfs)
+            .map(|target| {
+                let made =
+                    crate::einvoice::export(document, profile.as_ref(), target, &self.renderer());
+                (target, made)
+            });
         let stored = self.write(|tx| {
             if let Some(Ok(rendered)) = &pdf {
                 tx.archive_pdf(
@@ -135,8 +139,7 @@ impl Engine {
             }
         };
         let einvoice_state = einvoice.map(|(target, made)| match (&made, &stored) {
-            (Ok(_), Ok(())) if self.archive_pdfs => ArchiveState::Archived,
-            (Ok(_), Ok(())) => ArchiveState::Off,
+            (Ok(_), Ok(())) => ArchiveState::Archived,
             (Err(e), _) | (Ok(_), Err(e)) => {
                 tracing::warn!(
                     number,
@@ -152,7 +155,7 @@ impl Engine {
         });
         ArchiveStatus {
             pdf: pdf_state,
-            einvoice: einvoice_state,
+            einvoice: einvoice_state.or(self.einvoice_at_finalize.map(|_| ArchiveState::Off)),
             problems,
         }
     }
@@ -203,6 +206,14 @@ impl Engine {
                 check_creditable(tx, invoice.id, id, content.totals.total_gross)?;
             }
             let number = tx.assign_number(&series, issue_date)?;
+            // An imported document may hold that number in a series of its own.
+            if let Some(other) = tx.document_id_by_number(&number)? {
+                return Err(Error::conflict(format!(
+                    "the next number of series '{}', {number}, is already the number of document {other} (imported); give the series another format (`invoicer series set`)",
+                    series.name
+                ))
+                .with_field("series"));
+            }
             if content != document.content {
                 tx.update_draft(id, &content, false)?;
             }

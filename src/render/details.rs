@@ -299,7 +299,8 @@ fn contact(contact: &Contact) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
-/// An account with all but its last four characters hidden: `DE02 … 2051`.
+/// An account shown by its first and last four characters, `DE02 … 2051` (the country and
+/// check digits, and the end a customer recognises); short ids are shown whole.
 fn masked(account: &str) -> String {
     let compact: String = account.chars().filter(|c| !c.is_whitespace()).collect();
     if compact.chars().count() <= 8 {

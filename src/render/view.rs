@@ -168,6 +168,9 @@ pub struct LineView<'a> {
     pub service_date: Option<String>,
     /// The line's further terms (period, item ids, allowances, note), one text each.
     pub details: Vec<String>,
+    /// The row is short enough to be kept on one page; a longer one (up to 2,000 characters
+    /// of name, a note, attributes) may break across pages rather than run off one.
+    pub keep: bool,
 }
 
 /// A document-level allowance or charge as printed.
@@ -278,6 +281,7 @@ pub fn build<'a>(
             },
             service_date: line.service_date.map(date),
             details: details::line(line, content),
+            keep: keeps_together(line),
         })
         .collect();
     let vat = content
@@ -373,6 +377,22 @@ pub fn build<'a>(
         details: details::of(content),
         document,
     }
+}
+
+/// Whether a line's row is short enough that it never needs to break: at most 600 characters
+/// of name and 600 of further terms, which print in a fraction of a page.
+fn keeps_together(line: &crate::domain::document::Line) -> bool {
+    let further: usize = [&line.item_description, &line.note]
+        .into_iter()
+        .flatten()
+        .map(|t| t.chars().count())
+        .sum::<usize>()
+        + line
+            .attributes
+            .iter()
+            .map(|a| a.name.chars().count() + a.value.chars().count())
+            .sum::<usize>();
+    line.description.chars().count() <= 600 && further <= 600
 }
 
 fn party(party: &Party) -> PartyView<'_> {

@@ -10,8 +10,8 @@ use super::{
 use crate::domain::document::{NewInvoice, NewLine};
 use crate::domain::party::{Party, PaymentDetails};
 use crate::domain::terms::{
-    Account, Address, AllowanceCharge, Card, Classification, Contact, Delivery, DirectDebit,
-    Identifier, ItemAttribute, Note, Payee, PrecedingInvoice, TaxRepresentative,
+    Account, Address, AllowanceCharge, Card, CashDiscount, Classification, Contact, Delivery,
+    DirectDebit, Identifier, ItemAttribute, Note, Payee, PrecedingInvoice, TaxRepresentative,
     VatAccountingCurrency, tax_point_code_of_cii,
 };
 use crate::error::Result;
@@ -208,7 +208,31 @@ fn read_settlement(
         if let Some(text) = terms.get("Description") {
             let (text, discounts) = split_payment_terms(&text);
             inv.payment_terms = text;
-            payment.cash_discounts = discounts;
+            payment.cash_discounts.extend(discounts);
+        }
+        // Factur-X EXTENDED: a cash discount tier per payment terms element.
+        if let Some(discount) = terms.at("ApplicableTradePaymentDiscountTerms") {
+            discount.get("ActualDiscountAmount"); // base × percent: written from the two
+            let days = discount.at("BasisPeriodMeasure");
+            if let Some(days_el) = days {
+                days_el.attr("unitCode");
+            }
+            let percent = discount.decimal("CalculationPercent")?;
+            let day_count = match days.and_then(|d| d.text()) {
+                Some(text) => Some(
+                    text.trim()
+                        .parse::<u32>()
+                        .map_err(|_| discount.invalid(&text, "a number of days"))?,
+                ),
+                None => None,
+            };
+            if let (Some(days), Some(percent)) = (day_count, percent) {
+                payment.cash_discounts.push(CashDiscount {
+                    days,
+                    percent: percent.normalize(),
+                    base_amount: discount.decimal("BasisAmount")?,
+                });
+            }
         }
         if let Some(due) = date(terms, "DueDateDateTime")? {
             inv.due_date = Some(due);

@@ -319,12 +319,17 @@ fn skonto_line(line: &str) -> Option<CashDiscount> {
 
 fn worded_discount(line: &str) -> Option<CashDiscount> {
     let (percent, rest) = line.split_once(" % cash discount (")?;
-    let (_, days) = rest.split_once(") if paid within ")?;
+    let (amounts, days) = rest.split_once(") if paid within ")?;
     let days = days.strip_suffix(" days")?;
+    // `12.34 EUR of 617.00 EUR`: the base after "of", when the discount has its own.
+    let base_amount = match amounts.split_once(" of ") {
+        Some((_, base)) => Some(base.split_whitespace().next()?.parse::<Decimal>().ok()?),
+        None => None,
+    };
     Some(CashDiscount {
         days: days.parse().ok()?,
         percent: percent.parse::<Decimal>().ok()?.normalize(),
-        base_amount: None,
+        base_amount,
     })
 }
 
@@ -348,10 +353,13 @@ mod tests {
         let (text, discounts) = split_payment_terms("#SKONTO#TAGE=10#PROZENT=2.00#\n");
         assert_eq!(text, None);
         assert_eq!(discounts[0].days, 10);
-        let (text, discounts) =
-            split_payment_terms("Net 30.\n2 % cash discount (23.80 EUR) if paid within 10 days");
+        let (text, discounts) = split_payment_terms(
+            "Net 30.\n2 % cash discount (23.80 EUR) if paid within 10 days\n3 % cash discount (3.00 EUR of 100.00 EUR) if paid within 5 days",
+        );
         assert_eq!(text.as_deref(), Some("Net 30."));
         assert_eq!(discounts[0].percent, Decimal::TWO);
+        assert_eq!(discounts[0].base_amount, None);
+        assert_eq!(discounts[1].base_amount, Some(Decimal::new(10000, 2)));
         let (text, discounts) = split_payment_terms("Zahlbar sofort.\nOhne Abzug.");
         assert_eq!(text.as_deref(), Some("Zahlbar sofort.\nOhne Abzug."));
         assert!(discounts.is_empty());

@@ -37,18 +37,28 @@ pub fn embedded_invoice_xml(pdf: &[u8]) -> Result<Vec<u8>> {
     ))
 }
 
-/// The stream's content when it is (inflated or as is) an invoice XML document.
+/// The stream's content when it is (inflated or as is) an invoice XML document. Only the first
+/// 4 KiB of a stream are inflated to look at its root element; the whole stream (at most
+/// [`MAX_IMPORT_BYTES`]) only when it is the invoice, so streams that inflate to much more
+/// (fonts, images, a crafted bomb) cost a few KiB each.
 fn invoice_xml(data: &[u8]) -> Option<Vec<u8>> {
-    let mut inflated = Vec::new();
-    let decoder = ZlibDecoder::new(data);
-    let content = match decoder
+    let mut head = Vec::new();
+    let inflated = ZlibDecoder::new(data)
+        .take(4096)
+        .read_to_end(&mut head)
+        .is_ok_and(|_| !head.is_empty());
+    if !inflated {
+        return is_invoice_xml(data).then(|| data.to_vec());
+    }
+    if !is_invoice_xml(&head) {
+        return None;
+    }
+    let mut content = Vec::new();
+    ZlibDecoder::new(data)
         .take(MAX_IMPORT_BYTES as u64)
-        .read_to_end(&mut inflated)
-    {
-        Ok(_) if !inflated.is_empty() => inflated,
-        _ => data.to_vec(),
-    };
-    is_invoice_xml(&content).then_some(content)
+        .read_to_end(&mut content)
+        .ok()?;
+    Some(content)
 }
 
 /// Whether the first element of `xml` is a CII or UBL invoice.

@@ -11,6 +11,9 @@ use rust_decimal::Decimal;
 
 use crate::error::{Error, Result};
 
+/// Most unread elements and attributes named one by one in a report.
+pub const MAX_UNREAD: usize = 200;
+
 /// The parsed document and the marks.
 pub struct Tree<'input> {
     doc: Document<'input>,
@@ -64,9 +67,19 @@ impl<'input> Tree<'input> {
             .contains(&(node.id().get_usize(), attribute.map(str::to_string)))
     }
 
-    /// Every element text and attribute not read, in document order.
+    /// The element texts and attributes not read, in document order: the first
+    /// [`MAX_UNREAD`], then one entry that counts the rest (a file of a million unknown
+    /// elements costs one pass, not a million XPaths).
     pub fn unread(&self) -> Vec<Unread> {
         let mut out = Vec::new();
+        let mut more = 0usize;
+        let mut report = |out: &mut Vec<Unread>, entry: &dyn Fn() -> Unread| {
+            if out.len() < MAX_UNREAD {
+                out.push(entry());
+            } else {
+                more += 1;
+            }
+        };
         for node in self
             .doc
             .root_element()
@@ -77,7 +90,7 @@ impl<'input> Tree<'input> {
             if let Some(text) = &text
                 && !self.is_read(node, None)
             {
-                out.push(Unread {
+                report(&mut out, &|| Unread {
                     xpath: xpath(node),
                     value: shorten(text),
                 });
@@ -90,11 +103,17 @@ impl<'input> Tree<'input> {
                 if text.is_some() && !self.is_read(node, None) {
                     continue;
                 }
-                out.push(Unread {
+                report(&mut out, &|| Unread {
                     xpath: format!("{}/@{}", xpath(node), attribute.name()),
                     value: shorten(attribute.value()),
                 });
             }
+        }
+        if more > 0 {
+            out.push(Unread {
+                xpath: "…".into(),
+                value: format!("{more} more element(s) and attribute(s) not read"),
+            });
         }
         out
     }
