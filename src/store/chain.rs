@@ -25,7 +25,8 @@ struct LinkKind {
     /// SQL expression of the row key, as text.
     key: &'static str,
     /// The condition that finds the row of key `?1` through the table's index (a condition on
-    /// `key` itself is an expression no index serves: every link would scan the table).
+    /// `key` itself is an expression no index serves: every link would scan the table); the
+    /// key is compared as well, so `12x` finds no row 12.
     lookup: &'static str,
     columns: &'static [&'static str],
     /// Rows of `table` that must have a link.
@@ -207,7 +208,12 @@ impl Tx<'_> {
     fn link(&self, kind: &LinkKind, key: &str) -> Result<()> {
         let content: String = self
             .conn
-            .prepare_cached(&format!("{} WHERE {}", kind.select(), kind.lookup))
+            .prepare_cached(&format!(
+                "{} WHERE {} AND {} = ?1",
+                kind.select(),
+                kind.lookup,
+                kind.key
+            ))
             .and_then(|mut stmt| stmt.query_row([key], |row| row.get("content")))
             .map_err(sql_error)?;
         self.append_link(kind.kind, key, &content)
@@ -384,7 +390,12 @@ impl Tx<'_> {
             };
             let now: Option<String> = self
                 .conn
-                .prepare(&format!("{} WHERE {}", kind.select(), kind.lookup))
+                .prepare(&format!(
+                    "{} WHERE {} AND {} = ?1",
+                    kind.select(),
+                    kind.lookup,
+                    kind.key
+                ))
                 .and_then(|mut stmt| stmt.query_row([&key], |row| row.get("content")).optional())
                 .map_err(sql_error)?;
             match now {
@@ -437,8 +448,9 @@ impl Tx<'_> {
     fn current(&self, kind: &LinkKind, key: &str) -> Result<Option<String>> {
         self.conn
             .prepare_cached(&format!(
-                "{} WHERE {} = ?1 AND {}",
+                "{} WHERE {} AND {} = ?1 AND {}",
                 kind.select(),
+                kind.lookup,
                 kind.key,
                 kind.chained
             ))
