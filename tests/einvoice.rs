@@ -9,7 +9,7 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
-use crate::util::{TestDb, python_json, run_binary};
+use crate::util::{TestDb, document_fixture, python_json, run_binary};
 
 fn seller() -> Value {
     json!({
@@ -687,26 +687,18 @@ fn no_delivery_date_is_invented_and_an_intra_community_supply_needs_one() {
     );
 }
 
-/// A fixture of `tests/fixtures/documents/`.
-fn fixture(name: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/documents")
-        .join(name);
-    serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("JSON")
-}
-
 #[test]
 fn the_whole_invoice_carries_every_group_into_every_format() {
     let db = TestDb::new();
     cli_json(
         &db.path,
         &["seller", "set", "--file", "-"],
-        &fixture("seller.json").to_string(),
+        &document_fixture("seller.json").to_string(),
     );
     let created = cli_json(
         &db.path,
         &["invoice", "create", "--file", "-"],
-        &fixture("whole-invoice.json").to_string(),
+        &document_fixture("whole-invoice.json").to_string(),
     );
     // By hand: line 1 = 120.5 × 45.1234 = 5437.3697, − 5 % of 5437.37 (271.87) + 25.00 →
     // 5190.50; line 2 = 1000 × 12.50 / 100 = 125.00 − 10 % → 112.50; line 3 = −3 × 10 = −30.00.

@@ -3,30 +3,21 @@
 //! a PDF without XML, a number imported twice, drafts in an external series), through the real
 //! binary.
 
-use std::path::Path;
-
 use serde_json::{Value, json};
 
-use crate::util::{TestDb, json_out, run_binary};
-
-fn fixture(name: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/documents")
-        .join(name);
-    serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("JSON")
-}
+use crate::util::{TestDb, document_fixture, json_out, run_binary};
 
 /// A database with the fixtures' seller and the whole invoice finalized; its XRechnung UBL.
 fn exported(db: &TestDb) -> std::path::PathBuf {
     json_out(&run_binary(
         &db.path,
         &["seller", "set", "--file", "-"],
-        &fixture("seller.json").to_string(),
+        &document_fixture("seller.json").to_string(),
     ));
     let created = json_out(&run_binary(
         &db.path,
         &["invoice", "create", "--file", "-"],
-        &fixture("whole-invoice.json").to_string(),
+        &document_fixture("whole-invoice.json").to_string(),
     ));
     let id = created["id"].to_string();
     json_out(&run_binary(&db.path, &["invoice", "finalize", &id], ""));
@@ -62,7 +53,7 @@ fn an_export_imports_back_as_a_draft_or_as_issued_and_what_is_unknown_is_named()
     json_out(&run_binary(
         &db.path,
         &["seller", "set", "--file", "-"],
-        &fixture("seller.json").to_string(),
+        &document_fixture("seller.json").to_string(),
     ));
     let draft = json_out(&run_binary(
         &db.path,

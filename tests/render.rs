@@ -10,7 +10,7 @@ use invoicer::domain::document::NewInvoice;
 use invoicer::render::Renderer;
 use serde_json::{Value, json};
 
-use crate::util::{TestDb, json_out, run_binary};
+use crate::util::{TestDb, document_fixture, json_out, run_binary};
 
 /// `pdftotext` of a PDF with the given layout options, as UTF-8.
 fn pdftotext(path: &Path, options: &[&str]) -> String {
@@ -833,13 +833,6 @@ fn long_unbroken_words_break_inside_their_column() {
         checked += 1;
     }
     assert!(checked > 10, "table words checked: {checked}");
-}
-
-fn document_fixture(name: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/documents")
-        .join(name);
-    serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("JSON")
 }
 
 #[test]

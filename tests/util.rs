@@ -383,3 +383,11 @@ fn dechunk(body: &str) -> String {
     }
     out
 }
+
+/// A draft payload or seller profile of `tests/fixtures/documents/`.
+pub fn document_fixture(name: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/documents")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("JSON")
+}
