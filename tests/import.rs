@@ -128,6 +128,15 @@ fn an_export_imports_back_as_a_draft_or_as_issued_and_what_is_unknown_is_named()
     assert_eq!(issued["document"]["number"], "2026-0001");
     assert_eq!(issued["document"]["status"], "open");
     assert_eq!(issued["document"]["issue_date"], "2026-11-30");
+    let shown = json_out(&run_binary(
+        &db.path,
+        &["invoice", "show", "number:2026-0001"],
+        "",
+    ));
+    assert_eq!(
+        shown["id"], issued["document"]["id"],
+        "`number:` names a number"
+    );
     let series = json_out(&run_binary(&db.path, &["series", "list"], ""));
     let archive = series
         .as_array()

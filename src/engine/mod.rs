@@ -52,7 +52,8 @@ fn kind_and_series(input: &NewInvoice) -> (DocumentKind, &'static str) {
     }
 }
 
-/// A document named by id (digits) or by number (anything else).
+/// A document named by id (digits) or by number (anything else, or `number:` and any number,
+/// for numbers of digits only such as imported `10042`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DocumentKey {
     /// The document id.
@@ -62,11 +63,18 @@ pub enum DocumentKey {
 }
 
 impl DocumentKey {
-    /// Digits are an id, anything else a number.
+    /// Digits are an id, `number:N` the number N, anything else a number.
     pub fn parse(text: &str) -> Result<Self> {
         let text = text.trim();
         if text.is_empty() {
             return Err(Error::validation("id", "give a document id or number"));
+        }
+        if let Some(number) = text.strip_prefix("number:") {
+            let number = number.trim();
+            if number.is_empty() {
+                return Err(Error::validation("id", "give the number after `number:`"));
+            }
+            return Ok(DocumentKey::Number(number.to_string()));
         }
         match text.parse::<i64>() {
             Ok(id) if id > 0 => Ok(DocumentKey::Id(id)),
