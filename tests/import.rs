@@ -97,6 +97,17 @@ fn an_export_imports_back_as_a_draft_or_as_issued_and_what_is_unknown_is_named()
         report["import"]["differences"],
         json!(["BT-115 amount due: the document states 5679.00, the engine computes 5679.68"])
     );
+    // A VAT accounting currency without its VAT total (BR-53) is not carried: reported.
+    let lone = xml.replacen(
+        "</cbc:DocumentCurrencyCode>",
+        "</cbc:DocumentCurrencyCode><cbc:TaxCurrencyCode>USD</cbc:TaxCurrencyCode>",
+        1,
+    );
+    let report = json_out(&run_binary(&db.path, &["import", "-"], &lone));
+    assert_eq!(
+        report["import"]["unsupported"],
+        json!([{"xpath": "/Invoice/cbc:TaxCurrencyCode", "value": "USD"}])
+    );
     // As issued, a file the engine totals otherwise is refused: it would be another document.
     let refused = run_binary(&db.path, &["import", "-", "--as-issued", "archive"], &odd);
     assert_eq!(refused.status.code(), Some(3));

@@ -271,6 +271,14 @@ fn read_settlement(
         inv.paid_amount = sums.decimal("TotalPrepaidAmount")?;
         stated.amount_payable = sums.decimal("DuePayableAmount")?;
     }
+    // BT-6 goes with its VAT total (BT-111, BR-53): without one it is not carried (the
+    // invoice's own currency repeated says nothing new).
+    if tax_currency.is_some_and(|code| Some(code) != inv.currency)
+        && inv.vat_accounting_currency.is_none()
+        && let Some(code) = settlement.at("TaxCurrencyCode")
+    {
+        code.put_back();
+    }
     for preceding in settlement.all("InvoiceReferencedDocument") {
         if let Some(number) = preceding.get("IssuerAssignedID") {
             inv.preceding_invoices.push(PrecedingInvoice {

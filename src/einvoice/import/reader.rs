@@ -173,6 +173,15 @@ impl<'t, 'input> El<'t, 'input> {
         self.at(path).and_then(|e| e.text())
     }
 
+    /// Take back the mark of this element's text: a value read but not carried after all (a
+    /// term whose partner is missing) is reported like any other.
+    pub fn put_back(&self) {
+        self.tree
+            .read
+            .borrow_mut()
+            .remove(&(self.node.id().get_usize(), None));
+    }
+
     /// An attribute, marked as read.
     pub fn attr(&self, name: &str) -> Option<String> {
         self.tree.mark(self.node, Some(name));

@@ -236,6 +236,14 @@ pub fn read(root: El<'_, '_>) -> Result<Imported> {
             }
         }
     }
+    // BT-6 goes with its VAT total (BT-111, BR-53): without one it is not carried (the
+    // invoice's own currency repeated says nothing new).
+    if tax_currency.is_some_and(|code| Some(code) != inv.currency)
+        && inv.vat_accounting_currency.is_none()
+        && let Some(code) = root.at("TaxCurrencyCode")
+    {
+        code.put_back();
+    }
     if let Some(sums) = root.at("LegalMonetaryTotal") {
         stated.line_total = sums.decimal("LineExtensionAmount")?;
         stated.total_net = sums.decimal("TaxExclusiveAmount")?;
@@ -295,8 +303,10 @@ fn line(el: El<'_, '_>, quantity_tag: &str) -> Result<(NewLine, Option<Decimal>)
         line.period = super::period(period, "StartDate", "EndDate")?;
     }
     line.order_line_reference = el.get("OrderLineReference/LineID");
-    if let Some(reference) = el.at("DocumentReference") {
-        reference.get("DocumentTypeCode");
+    // BT-128 is the line's reference of type 130; another is not carried (and reported).
+    if let Some(reference) = el.at("DocumentReference")
+        && reference.get("DocumentTypeCode").as_deref().map(str::trim) == Some("130")
+    {
         line.object_id = reference.at("ID").and_then(identifier);
     }
     let read = el
