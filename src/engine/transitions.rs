@@ -13,6 +13,7 @@ use crate::domain::dates;
 use crate::domain::digest::sha256_hex;
 use crate::domain::document::{Document, DocumentKind};
 use crate::domain::lifecycle::{Status, Verb};
+use crate::domain::party::SellerProfile;
 use crate::domain::payment::NewPayment;
 use crate::error::{Error, Result};
 use crate::store::{ArchivedPdf, NewDocumentRow, PaymentRow, Tx};
@@ -63,45 +64,30 @@ impl Engine {
     /// now is reported as [`ArchiveState::Missing`] and made later, so a client that gets an
     /// error knows that nothing changed.
     pub fn finalize_invoice(&self, id: i64) -> Result<Finalized> {
-        let document = self.finalize_in_store(id)?;
-        let archive = self.archive_after_finalize(&document);
+        let (document, profile) = self.finalize_in_store(id)?;
+        let archive = self.archive_after_finalize(&document, profile.as_ref());
         Ok(Finalized { document, archive })
     }
 
     /// Archive the PDF and the configured e-invoice of a just-finalized document, reporting
     /// (not returning) what failed. Both files are made first and stored in one transaction:
-    /// one sync to disk instead of one per file.
-    fn archive_after_finalize(&self, document: &Document) -> ArchiveStatus {
+    /// one sync to disk instead of one per file. `profile` is the one the numbering read.
+    fn archive_after_finalize(
+        &self,
+        document: &Document,
+        profile: Option<&SellerProfile>,
+    ) -> ArchiveStatus {
         let number = document.number.as_deref().unwrap_or("?");
         let mut problems = Vec::new();
-        let profile = match self.read(|tx| tx.seller_profile()) {
-            Ok(profile) => profile,
-            Err(e) => {
-                tracing::warn!(number, "finalized, but nothing could be archived: {e}");
-                problems.push(format!(
-                    "nothing archived ({e}); the files are made on the next render or export, or by `invoicer check --repair`"
-                ));
-                return ArchiveStatus {
-                    pdf: if self.archive_pdfs {
-                        ArchiveState::Missing
-                    } else {
-                        ArchiveState::Off
-                    },
-                    einvoice: self.einvoice_at_finalize.map(|_| ArchiveState::Missing),
-                    problems,
-                };
-            }
-        };
         let pdf = self
             .archive_pdfs
-            .then(|| self.renderer().render(document, profile.as_ref()));
+            .then(|| self.renderer().render(document, profile));
         // With archiving off nothing is stored, so nothing is made either.
         let einvoice = self
             .einvoice_at_finalize
             .filter(|_| self.archive_pdfs)
             .map(|target| {
-                let made =
-                    crate::einvoice::export(document, profile.as_ref(), target, &self.renderer());
+                let made = crate::einvoice::export(document, profile, target, &self.renderer());
                 (target, made)
             });
         let stored = self.write(|tx| {
@@ -160,8 +146,9 @@ impl Engine {
         }
     }
 
-    /// The numbering transaction of `finalize_invoice`.
-    fn finalize_in_store(&self, id: i64) -> Result<Document> {
+    /// The numbering transaction of `finalize_invoice`: the finalized document, and the seller
+    /// profile it read (the archive step renders with it).
+    fn finalize_in_store(&self, id: i64) -> Result<(Document, Option<SellerProfile>)> {
         self.write(|tx| {
             let document = tx.document(id)?;
             Verb::Finalize.check(document.status)?;
@@ -228,7 +215,7 @@ impl Engine {
             if let Some(invoice) = &document.corrects {
                 self.apply_credit(tx, invoice.id, id, &number, content.totals.total_gross)?;
             }
-            tx.document(id)
+            Ok((tx.document(id)?, profile))
         })
     }
 

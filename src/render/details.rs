@@ -106,31 +106,23 @@ pub fn of(content: &DocumentContent) -> Details {
         .iter()
         .map(|d| {
             let base = d.base_amount.unwrap_or(base_due);
-            let amount = currency.round(base * d.percent / Decimal::ONE_HUNDRED);
+            let amount = money(currency.round(base * d.percent / Decimal::ONE_HUNDRED));
             let percent = format::percent(d.percent, language);
             let until = issue_date.and_then(|day| day.checked_add_days(Days::new(d.days.into())));
-            match (language, until) {
-                (Language::De, Some(until)) => format!(
-                    "{percent} Skonto ({}) bei Zahlung bis {} ({} Tage)",
-                    money(amount),
+            let days = d.days;
+            match until {
+                Some(until) => format!(
+                    "{percent} {} ({amount}) {} {} ({days} {})",
+                    l("Skonto", "cash discount"),
+                    l("bei Zahlung bis", "if paid by"),
                     date(until),
-                    d.days
+                    l("Tage", "days")
                 ),
-                (Language::De, None) => format!(
-                    "{percent} Skonto ({}) bei Zahlung innerhalb von {} Tagen",
-                    money(amount),
-                    d.days
-                ),
-                (Language::En, Some(until)) => format!(
-                    "{percent} cash discount ({}) if paid by {} ({} days)",
-                    money(amount),
-                    date(until),
-                    d.days
-                ),
-                (Language::En, None) => format!(
-                    "{percent} cash discount ({}) if paid within {} days",
-                    money(amount),
-                    d.days
+                None => format!(
+                    "{percent} {} ({amount}) {} {days} {}",
+                    l("Skonto", "cash discount"),
+                    l("bei Zahlung innerhalb von", "if paid within"),
+                    l("Tagen", "days")
                 ),
             }
         })
@@ -174,16 +166,12 @@ pub fn of(content: &DocumentContent) -> Details {
         delivery: content.delivery.as_ref().map(|d| {
             let mut parts: Vec<String> = d.name.iter().cloned().collect();
             if let Some(address) = &d.address {
-                parts.extend(address.lines.iter().cloned());
-                let place = [address.postcode.as_deref(), address.city.as_deref()]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                if !place.is_empty() {
-                    parts.push(place);
-                }
-                parts.push(address.country_code.clone());
+                parts.extend(format::address(
+                    &address.lines,
+                    address.postcode.as_deref(),
+                    address.city.as_deref(),
+                    Some(&address.country_code),
+                ));
             }
             if let Some(id) = &d.location_id {
                 parts.push(identifier(id));

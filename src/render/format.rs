@@ -87,6 +87,26 @@ pub fn date(date: NaiveDate, language: Language) -> String {
     }
 }
 
+/// An address as printed: its lines, then `postcode city`, then the country code.
+pub fn address(
+    lines: &[String],
+    postcode: Option<&str>,
+    city: Option<&str>,
+    country: Option<&str>,
+) -> Vec<String> {
+    let mut out = lines.to_vec();
+    let place = [postcode, city]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if !place.is_empty() {
+        out.push(place);
+    }
+    out.extend(country.map(str::to_string));
+    out
+}
+
 /// An IBAN in groups of four, as printed on paper.
 pub fn iban(iban: &str) -> String {
     let compact: Vec<char> = iban.chars().filter(|c| !c.is_whitespace()).collect();

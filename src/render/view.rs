@@ -396,18 +396,12 @@ fn keeps_together(line: &crate::domain::document::Line) -> bool {
 }
 
 fn party(party: &Party) -> PartyView<'_> {
-    let mut address: Vec<String> = party.address_lines.clone();
-    let place = [party.postcode.as_deref(), party.city.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-    if !place.is_empty() {
-        address.push(place);
-    }
-    if let Some(country) = &party.country_code {
-        address.push(country.clone());
-    }
+    let address = format::address(
+        &party.address_lines,
+        party.postcode.as_deref(),
+        party.city.as_deref(),
+        party.country_code.as_deref(),
+    );
     PartyView {
         name: &party.name,
         address,

@@ -4,7 +4,7 @@ use rust_decimal::Decimal;
 
 use super::reader::El;
 use super::{
-    Imported, Stated, category, currency, date, identifier, imported, required, sort_allowances,
+    Imported, Stated, Syntax, category, currency, identifier, imported, read_allowances, required,
     split_payment_terms, supporting_document, type_code,
 };
 use crate::domain::document::{NewInvoice, NewLine};
@@ -31,7 +31,7 @@ pub fn read(root: El<'_, '_>) -> Result<Imported> {
     };
     if let Some(head) = head {
         inv.type_code = type_code(head, "TypeCode")?;
-        inv.issue_date = date(head, "IssueDateTime")?;
+        inv.issue_date = head.date("IssueDateTime")?;
         for note in head.all("IncludedNote") {
             if let Some(text) = note.get("Content") {
                 inv.notes.push(Note {
@@ -43,7 +43,7 @@ pub fn read(root: El<'_, '_>) -> Result<Imported> {
     }
     let mut stated = Stated::default();
     let Some(tx) = root.at("SupplyChainTradeTransaction") else {
-        return Ok(imported(number, inv, stated, guideline));
+        return Ok(imported(Syntax::Cii, number, inv, stated, guideline));
     };
     for item in tx.all("IncludedSupplyChainTradeLineItem") {
         let (line, net) = line(item)?;
@@ -61,10 +61,7 @@ pub fn read(root: El<'_, '_>) -> Result<Imported> {
                 address: to.at("PostalTradeAddress").map(address),
             });
         }
-        inv.supply_date = date(
-            delivery,
-            "ActualDeliverySupplyChainEvent/OccurrenceDateTime",
-        )?;
+        inv.supply_date = delivery.date("ActualDeliverySupplyChainEvent/OccurrenceDateTime")?;
         inv.despatch_advice_reference =
             delivery.get("DespatchAdviceReferencedDocument/IssuerAssignedID");
         inv.receiving_advice_reference =
@@ -73,7 +70,7 @@ pub fn read(root: El<'_, '_>) -> Result<Imported> {
     if let Some(settlement) = tx.at("ApplicableHeaderTradeSettlement") {
         read_settlement(settlement, &mut inv, &mut stated)?;
     }
-    Ok(imported(number, inv, stated, guideline))
+    Ok(imported(Syntax::Cii, number, inv, stated, guideline))
 }
 
 fn read_agreement(agreement: El<'_, '_>, inv: &mut NewInvoice) -> Result<()> {
@@ -182,7 +179,7 @@ fn read_settlement(
                 inv.vat_exemption_codes.insert(category, code);
             }
         }
-        if let Some(day) = date(tax, "TaxPointDate")? {
+        if let Some(day) = tax.date("TaxPointDate")? {
             inv.tax_point_date = Some(day);
         }
         if let Some(code) = tax.at("DueDateTypeCode")
@@ -197,12 +194,12 @@ fn read_settlement(
     if let Some(period) = settlement.at("BillingSpecifiedPeriod") {
         inv.service_period = super::period(period, "StartDateTime", "EndDateTime")?;
     }
-    let read = settlement
-        .all("SpecifiedTradeAllowanceCharge")
-        .into_iter()
-        .map(|ac| allowance_charge(ac, true))
-        .collect::<Result<_>>()?;
-    sort_allowances(read, &mut inv.allowances, &mut inv.charges);
+    read_allowances(
+        settlement.all("SpecifiedTradeAllowanceCharge"),
+        |ac| allowance_charge(ac, true),
+        &mut inv.allowances,
+        &mut inv.charges,
+    )?;
     let mut mandate = None;
     for terms in settlement.all("SpecifiedTradePaymentTerms") {
         if let Some(text) = terms.get("Description") {
@@ -234,7 +231,7 @@ fn read_settlement(
                 });
             }
         }
-        if let Some(due) = date(terms, "DueDateDateTime")? {
+        if let Some(due) = terms.date("DueDateDateTime")? {
             inv.due_date = Some(due);
         }
         if let Some(id) = terms.get("DirectDebitMandateID") {
@@ -283,7 +280,7 @@ fn read_settlement(
         if let Some(number) = preceding.get("IssuerAssignedID") {
             inv.preceding_invoices.push(PrecedingInvoice {
                 number,
-                issue_date: date(preceding, "FormattedIssueDateTime")?,
+                issue_date: preceding.date("FormattedIssueDateTime")?,
             });
         }
     }
@@ -374,12 +371,12 @@ fn line(item: El<'_, '_>) -> Result<(NewLine, Option<Decimal>)> {
         if let Some(period) = settlement.at("BillingSpecifiedPeriod") {
             line.period = super::period(period, "StartDateTime", "EndDateTime")?;
         }
-        let read = settlement
-            .all("SpecifiedTradeAllowanceCharge")
-            .into_iter()
-            .map(|ac| allowance_charge(ac, false))
-            .collect::<Result<_>>()?;
-        sort_allowances(read, &mut line.allowances, &mut line.charges);
+        read_allowances(
+            settlement.all("SpecifiedTradeAllowanceCharge"),
+            |ac| allowance_charge(ac, false),
+            &mut line.allowances,
+            &mut line.charges,
+        )?;
         net =
             settlement.decimal("SpecifiedTradeSettlementLineMonetarySummation/LineTotalAmount")?;
         if let Some(reference) = settlement.at("AdditionalReferencedDocument") {

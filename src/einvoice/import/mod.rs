@@ -9,7 +9,6 @@ mod pdf;
 pub mod reader;
 mod ubl;
 
-use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -100,9 +99,9 @@ pub fn read(bytes: &[u8]) -> Result<Imported> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let tree = Tree::parse(text)?;
     let root = tree.root();
-    let (syntax, mut imported) = match root.name() {
-        "CrossIndustryInvoice" => (Syntax::Cii, cii::read(root)?),
-        "Invoice" | "CreditNote" => (Syntax::Ubl, ubl::read(root)?),
+    let mut imported = match root.name() {
+        "CrossIndustryInvoice" => cii::read(root)?,
+        "Invoice" | "CreditNote" => ubl::read(root)?,
         other => {
             return Err(Error::validation(
                 "file",
@@ -112,7 +111,6 @@ pub fn read(bytes: &[u8]) -> Result<Imported> {
             ));
         }
     };
-    imported.syntax = syntax;
     imported.unread = tree.unread();
     Ok(imported)
 }
@@ -155,15 +153,16 @@ impl Imported {
     }
 }
 
-/// A blank import result for a syntax reader to fill.
+/// What a syntax reader read; the unread report is added once the reading is done.
 fn imported(
+    syntax: Syntax,
     number: String,
     invoice: NewInvoice,
     stated: Stated,
     guideline: Option<String>,
 ) -> Imported {
     Imported {
-        syntax: Syntax::Cii,
+        syntax,
         guideline,
         number,
         invoice,
@@ -257,19 +256,21 @@ fn supporting_document(
     }
 }
 
-/// Allowances and charges, each read with whether it is a charge, into the two lists.
-fn sort_allowances(
-    read: Vec<(bool, AllowanceCharge)>,
+/// The allowances and charges `els`, each read by `read` (whether it is a charge, and its
+/// terms), into the two lists.
+fn read_allowances<'t, 'i>(
+    els: Vec<El<'t, 'i>>,
+    read: impl Fn(El<'t, 'i>) -> Result<(bool, AllowanceCharge)>,
     allowances: &mut Vec<AllowanceCharge>,
     charges: &mut Vec<AllowanceCharge>,
-) {
-    for (is_charge, ac) in read {
-        if is_charge {
-            charges.push(ac);
-        } else {
-            allowances.push(ac);
+) -> Result<()> {
+    for el in els {
+        match read(el)? {
+            (true, ac) => charges.push(ac),
+            (false, ac) => allowances.push(ac),
         }
     }
+    Ok(())
 }
 
 /// Split payment terms (BT-20) into the text and the cash discounts the writers put in it:
@@ -331,11 +332,6 @@ fn worded_discount(line: &str) -> Option<CashDiscount> {
         percent: percent.parse::<Decimal>().ok()?.normalize(),
         base_amount,
     })
-}
-
-/// A date that must parse, for fields that hold one.
-fn date(el: El<'_, '_>, path: &str) -> Result<Option<NaiveDate>> {
-    el.date(path)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use super::cii::add_account;
 use super::reader::El;
 use super::{
-    Imported, Stated, category, currency, date, identifier, imported, required, sort_allowances,
+    Imported, Stated, Syntax, category, currency, identifier, imported, read_allowances, required,
     split_payment_terms, supporting_document, type_code,
 };
 use crate::domain::document::{NewInvoice, NewLine};
@@ -25,8 +25,8 @@ pub fn read(root: El<'_, '_>) -> Result<Imported> {
     root.get("ProfileID"); // BT-23: written from the export format
     root.get("UBLVersionID");
     let number = required(root, "ID", "BT-1")?;
-    inv.issue_date = date(root, "IssueDate")?;
-    inv.due_date = date(root, "DueDate")?;
+    inv.issue_date = root.date("IssueDate")?;
+    inv.due_date = root.date("DueDate")?;
     inv.type_code = type_code(
         root,
         if credit {
@@ -40,7 +40,7 @@ pub fn read(root: El<'_, '_>) -> Result<Imported> {
             inv.notes.push(note_of(text));
         }
     }
-    inv.tax_point_date = date(root, "TaxPointDate")?;
+    inv.tax_point_date = root.date("TaxPointDate")?;
     inv.currency = currency(root, "DocumentCurrencyCode")?;
     let tax_currency = currency(root, "TaxCurrencyCode")?;
     inv.buyer_accounting_reference = root.get("AccountingCost");
@@ -65,7 +65,7 @@ pub fn read(root: El<'_, '_>) -> Result<Imported> {
         if let Some(number) = billing.get("ID") {
             inv.preceding_invoices.push(PrecedingInvoice {
                 number,
-                issue_date: date(billing, "IssueDate")?,
+                issue_date: billing.date("IssueDate")?,
             });
         }
     }
@@ -127,7 +127,7 @@ pub fn read(root: El<'_, '_>) -> Result<Imported> {
         });
     }
     if let Some(delivery) = root.at("Delivery") {
-        inv.supply_date = date(delivery, "ActualDeliveryDate")?;
+        inv.supply_date = delivery.date("ActualDeliveryDate")?;
         let location = delivery.at("DeliveryLocation");
         let name = delivery.get("DeliveryParty/PartyName/Name");
         let location_id = location.and_then(|l| l.at("ID")).and_then(identifier);
@@ -152,7 +152,7 @@ pub fn read(root: El<'_, '_>) -> Result<Imported> {
                 payment.means_text = text;
             }
         }
-        if let Some(due) = date(means, "PaymentDueDate")? {
+        if let Some(due) = means.date("PaymentDueDate")? {
             inv.due_date = Some(due);
         }
         if let Some(reference) = means.get("PaymentID") {
@@ -195,12 +195,12 @@ pub fn read(root: El<'_, '_>) -> Result<Imported> {
         inv.payment_terms = text;
         payment.cash_discounts = discounts;
     }
-    let read = root
-        .all("AllowanceCharge")
-        .into_iter()
-        .map(|ac| allowance_charge(ac, true))
-        .collect::<Result<_>>()?;
-    sort_allowances(read, &mut inv.allowances, &mut inv.charges);
+    read_allowances(
+        root.all("AllowanceCharge"),
+        |ac| allowance_charge(ac, true),
+        &mut inv.allowances,
+        &mut inv.charges,
+    )?;
     let mut stated = Stated::default();
     for total in root.all("TaxTotal") {
         let Some(amount_el) = total.at("TaxAmount") else {
@@ -265,7 +265,7 @@ pub fn read(root: El<'_, '_>) -> Result<Imported> {
         stated.line_nets.push(net);
     }
     inv.payment = Some(payment);
-    Ok(imported(number, inv, stated, guideline))
+    Ok(imported(Syntax::Ubl, number, inv, stated, guideline))
 }
 
 /// A note: `#CODE#text` carries its subject code (BT-21) in front.
@@ -309,12 +309,12 @@ fn line(el: El<'_, '_>, quantity_tag: &str) -> Result<(NewLine, Option<Decimal>)
     {
         line.object_id = reference.at("ID").and_then(identifier);
     }
-    let read = el
-        .all("AllowanceCharge")
-        .into_iter()
-        .map(|ac| allowance_charge(ac, false))
-        .collect::<Result<_>>()?;
-    sort_allowances(read, &mut line.allowances, &mut line.charges);
+    read_allowances(
+        el.all("AllowanceCharge"),
+        |ac| allowance_charge(ac, false),
+        &mut line.allowances,
+        &mut line.charges,
+    )?;
     if let Some(item) = el.at("Item") {
         line.item_description = item.get("Description");
         line.description = item.get("Name").unwrap_or_default();
