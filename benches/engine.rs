@@ -5,6 +5,9 @@
 //!   transaction alone);
 //! - `finalize/durable_with_pdf_and_xrechnung`: a B2G invoice finalized with its PDF and its
 //!   XRechnung CII archived (`--einvoice-at-finalize xrechnung-cii`);
+//! - `finalize/render_only_b2g`: the PDF of the same B2G invoices, finalized beforehand, rendered
+//!   alone: the floor under both finalize benches above, so their difference to it is what
+//!   numbering, e-invoice and storage cost;
 //! - `import/*`: reading an e-invoice (XRechnung CII, XRechnung UBL, Factur-X PDF) into the
 //!   document model, and importing one as a stored draft;
 //! - `create_draft/stored_N`: the cost of one more draft with 1k and 100k invoices stored;
@@ -236,6 +239,31 @@ fn finalize_with_xrechnung(c: &mut Criterion) {
             })
         });
     }
+    let numbering_only = engine.with_pdf_archive(false);
+    let renderer = engine.renderer();
+    let profile = seller_b2g();
+    group.bench_function("render_only_b2g", |b| {
+        b.iter_custom(|iters| {
+            let documents: Vec<_> = (0..iters as usize)
+                .map(|_| {
+                    n += 1;
+                    let id = numbering_only
+                        .create_invoice_draft(draft_b2g(n))
+                        .expect("create")
+                        .id;
+                    numbering_only
+                        .finalize_invoice(id)
+                        .expect("finalize")
+                        .document
+                })
+                .collect();
+            let started = Instant::now();
+            for document in &documents {
+                black_box(renderer.render(document, Some(&profile)).expect("render"));
+            }
+            started.elapsed()
+        })
+    });
     group.finish();
 }
 

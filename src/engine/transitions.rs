@@ -63,6 +63,10 @@ impl Engine {
     /// Once the number is committed this never fails: a PDF or e-invoice that cannot be made
     /// now is reported as [`ArchiveState::Missing`] and made later, so a client that gets an
     /// error knows that nothing changed.
+    ///
+    /// Durable with one sync to disk: the numbering commit is not synced on its own, the
+    /// archive commit's sync (or, when that stores nothing, an explicit one) covers both before
+    /// this returns.
     pub fn finalize_invoice(&self, id: i64) -> Result<Finalized> {
         let (document, profile) = self.finalize_in_store(id)?;
         let archive = self.archive_after_finalize(&document, profile.as_ref());
@@ -90,8 +94,10 @@ impl Engine {
                 let made = crate::einvoice::export(document, profile, target, &self.renderer());
                 (target, made)
             });
+        let mut wrote = false;
         let stored = self.write(|tx| {
             if let Some(Ok(rendered)) = &pdf {
+                wrote = true;
                 tx.archive_pdf(
                     document.id,
                     ArchivedPdf {
@@ -104,6 +110,7 @@ impl Engine {
             if self.archive_pdfs
                 && let Some((target, Ok(made))) = &einvoice
             {
+                wrote = true;
                 tx.archive_einvoice(
                     document.id,
                     &target.archive_key(),
@@ -113,6 +120,14 @@ impl Engine {
             }
             Ok(())
         });
+        // Nothing committed here, so nothing synced the numbering commit either.
+        if self.archive_pdfs
+            && (!wrote || stored.is_err())
+            && let Err(e) = self.store.sync()
+        {
+            tracing::error!(number, "finalized, but not yet safe on disk: {e}");
+            problems.push(format!("the database could not be synced to disk: {e}"));
+        }
         let pdf_state = match (&pdf, &stored) {
             (None, _) => ArchiveState::Off,
             (Some(Ok(_)), Ok(())) => ArchiveState::Archived,
@@ -149,7 +164,7 @@ impl Engine {
     /// The numbering transaction of `finalize_invoice`: the finalized document, and the seller
     /// profile it read (the archive step renders with it).
     fn finalize_in_store(&self, id: i64) -> Result<(Document, Option<SellerProfile>)> {
-        self.write(|tx| {
+        let steps = |tx: &Tx<'_>| {
             let document = tx.document(id)?;
             Verb::Finalize.check(document.status)?;
             let mut content = document.content.clone();
@@ -216,7 +231,13 @@ impl Engine {
                 self.apply_credit(tx, invoice.id, id, &number, content.totals.total_gross)?;
             }
             Ok((tx.document(id)?, profile))
-        })
+        };
+        if self.archive_pdfs {
+            // The archive step that follows syncs (see `finalize_invoice`).
+            self.store.write_unsynced(self.clock.now(), steps)
+        } else {
+            self.write(steps)
+        }
     }
 
     /// Book a finalized credit note against its invoice: the invoice's credited amount grows, an

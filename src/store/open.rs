@@ -53,8 +53,9 @@ fn schema_version(conn: &Connection) -> Result<i32> {
     .map(|version| version.unwrap_or(0))
 }
 
-/// Check the file, enable WAL, bring the schema up to date and start the hash chain.
-pub(super) fn prepare(path: &Path, now: DateTime<Utc>) -> Result<()> {
+/// Check the file, enable WAL, bring the schema up to date and start the hash chain. Returns
+/// whether the file is in WAL mode (SQLite keeps the old mode where WAL cannot work).
+pub(super) fn prepare(path: &Path, now: DateTime<Utc>) -> Result<bool> {
     if let Some(parent) = path.parent()
         && !parent.as_os_str().is_empty()
         && !parent.is_dir()
@@ -79,11 +80,13 @@ pub(super) fn prepare(path: &Path, now: DateTime<Utc>) -> Result<()> {
     .map_err(|e| cannot_open(path, &e))?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
     claim(&conn, path, true)?;
-    conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
         .map_err(|e| cannot_write(path, e))?;
     refuse_newer(&conn, path)?;
     migrate(&mut conn, path)?;
-    start_chain(&mut conn, now)
+    start_chain(&mut conn, now)?;
+    Ok(mode.eq_ignore_ascii_case("wal"))
 }
 
 /// Check a file for read-only use: it must exist, be ours, and have this build's schema.
