@@ -13,6 +13,7 @@ mod einvoice;
 mod import;
 mod lifecycle;
 mod limits;
+mod links;
 mod mcp;
 mod ops;
 mod readonly;

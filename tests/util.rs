@@ -334,6 +334,18 @@ pub fn node_json(script: &str, args: &[&str]) -> Value {
 
 /// `GET url` over a plain TCP connection (HTTP/1.1, `Connection: close`): status and body.
 pub fn http_get(url: &str, headers: &[(&str, &str)]) -> (u16, String) {
+    http_request("GET", url, headers, "")
+}
+
+/// `POST url` with a JSON `body`: status and body.
+pub fn http_post_json(url: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+    let mut all = vec![("Content-Type", "application/json")];
+    all.extend_from_slice(headers);
+    http_request("POST", url, &all, body)
+}
+
+/// `method url` with `body` over a plain TCP connection (HTTP/1.1, `Connection: close`).
+fn http_request(method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
     use std::io::{Read, Write};
     let rest = url.strip_prefix("http://").expect("an http:// URL");
     let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
@@ -342,11 +354,16 @@ pub fn http_get(url: &str, headers: &[(&str, &str)]) -> (u16, String) {
     stream
         .set_read_timeout(Some(std::time::Duration::from_secs(30)))
         .expect("timeout");
-    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
+    if !body.is_empty() {
+        request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
     request.push_str("\r\n");
+    request.push_str(body);
     stream.write_all(request.as_bytes()).expect("send");
     let mut response = Vec::new();
     let _ = stream.read_to_end(&mut response);

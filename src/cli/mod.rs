@@ -106,6 +106,10 @@ pub enum Command {
         #[arg(long)]
         anchor: Option<String>,
     },
+    /// Signed download links: `rotate-key` replaces the key, and every link given out so far
+    /// stops working.
+    #[command(subcommand)]
+    Links(LinksCommand),
     /// Ask a running server's health endpoint; exits 0 when it answers 200 (for HEALTHCHECK).
     Health {
         /// The health URL; by default the address the server serving --db listens on (from the
@@ -120,6 +124,14 @@ pub enum Command {
         #[arg(long, default_value = "invoicer-demo")]
         out: PathBuf,
     },
+}
+
+/// `invoicer links …`.
+#[derive(Debug, Subcommand)]
+pub enum LinksCommand {
+    /// Replace the key that signs download links: every link given out so far (in tool
+    /// results, e-mails, chats) stops working at once, also on a running server.
+    RotateKey,
 }
 
 /// Parse the process's arguments, with the config file's values as defaults.
@@ -184,6 +196,13 @@ pub fn run(cli: Cli) -> Result<()> {
             Some(plan) => serve::run(engine, args, plan),
             None => Err(Error::internal("serve was not planned")),
         },
+        Command::Links(LinksCommand::RotateKey) => {
+            engine.rotate_link_key()?;
+            print_json(&serde_json::json!({
+                "rotated": true,
+                "message": "the link key was replaced: every download link given out before no longer works",
+            }))
+        }
         Command::Backup { path } => maintenance::backup(&engine, &path),
         Command::Check { repair, anchor } => maintenance::check(&engine, repair, anchor.as_deref()),
         Command::Health { .. } | Command::Config(_) => Ok(()),

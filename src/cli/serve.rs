@@ -76,6 +76,9 @@ pub struct ServeArgs {
     /// Seconds a streamable HTTP session may stay idle before it is closed.
     #[arg(long, env = "MCP_SESSION_IDLE_SECS", default_value_t = 1800)]
     pub session_idle_secs: u64,
+    /// Hours a signed download link in a tool result works (1 to 8784, 366 days).
+    #[arg(long, env = "INVOICER_LINK_TTL_HOURS", default_value_t = crate::domain::links::DEFAULT_TTL_HOURS)]
+    pub link_ttl_hours: u32,
     /// Listen on an address other than loopback without a token (a proxy in front of the
     /// server authenticates every request).
     #[arg(long, env = "INVOICER_ALLOW_UNAUTHENTICATED", value_parser = clap::builder::BoolishValueParser::new())]
@@ -127,6 +130,16 @@ pub(super) fn plan(args: &ServeArgs) -> Result<Plan> {
     if args.stdio {
         return Ok(Plan::Stdio);
     }
+    let max_ttl = crate::domain::links::MAX_TTL_HOURS;
+    if !(1..=max_ttl).contains(&args.link_ttl_hours) {
+        return Err(Error::validation(
+            "link_ttl_hours",
+            format!(
+                "must be 1 to {max_ttl} hours (366 days), got {}",
+                args.link_ttl_hours
+            ),
+        ));
+    }
     let config = http_config(args)?;
     if config.token.is_none() && !is_loopback(&config.host) && !args.allow_unauthenticated {
         return Err(Error::validation(
@@ -146,6 +159,7 @@ pub(super) fn run(engine: Engine, args: ServeArgs, plan: Plan) -> Result<()> {
         .enable_all()
         .build()
         .map_err(|e| Error::internal(format!("cannot start the async runtime: {e}")))?;
+    let engine = engine.with_link_ttl_hours(args.link_ttl_hours)?;
     let server =
         InvoiceServer::new(engine, args.read_only).with_public_url(args.public_url.clone());
     let mut config = match plan {

@@ -9,6 +9,7 @@ pub mod dates;
 pub mod digest;
 pub mod document;
 pub mod lifecycle;
+pub mod links;
 pub mod listing;
 pub mod money;
 pub mod numbering;

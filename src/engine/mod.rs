@@ -10,6 +10,7 @@ mod clock;
 mod drafts;
 mod einvoice;
 mod import;
+mod links;
 mod maintenance;
 mod render;
 mod transitions;
@@ -105,6 +106,8 @@ pub struct Engine {
     renderer: Option<Arc<Renderer>>,
     archive_pdfs: bool,
     einvoice_at_finalize: Option<crate::einvoice::Target>,
+    /// How long signed download links work (see `links.rs`).
+    link_ttl_hours: u32,
 }
 
 impl Engine {
@@ -136,6 +139,7 @@ impl Engine {
             renderer: None,
             archive_pdfs: true,
             einvoice_at_finalize: None,
+            link_ttl_hours: crate::domain::links::DEFAULT_TTL_HOURS,
         }
     }
 

@@ -1,6 +1,7 @@
 //! The gate in front of every HTTP route but `/health`: the `Host` header must be on the
 //! allow-list and an `Origin`, when sent, must be allowed (both against DNS rebinding and
-//! cross-site requests from a browser), then the bearer token must match when one is set.
+//! cross-site requests from a browser), then the bearer token must match when one is set. A
+//! download with a valid signed link (`?expires=…&sig=…`, see `domain::links`) needs no token.
 //! Refusals are `403` (host, origin) and `401` (token) with a JSON body; the token is never
 //! logged or echoed.
 
@@ -81,6 +82,13 @@ pub(super) async fn check(State(state): State<AppState>, request: Request, next:
     if let Err(reason) = check_origin(headers, &config.allowed_hosts, &config.allowed_origins) {
         return refuse(StatusCode::FORBIDDEN, reason);
     }
+    let (method, uri) = (request.method().clone(), request.uri().clone());
+    if let Some(verdict) = signed_download(&state, &method, &uri).await {
+        return match verdict {
+            Ok(()) => next.run(request).await,
+            Err(refusal) => refusal,
+        };
+    }
     if let Some(token) = &config.token {
         let offered = headers
             .get(header::AUTHORIZATION)
@@ -107,6 +115,68 @@ pub(super) async fn check(State(state): State<AppState>, request: Request, next:
         }
     }
     next.run(request).await
+}
+
+/// The query of a signed download link (`domain::links`).
+#[derive(Debug, serde::Deserialize)]
+struct LinkQuery {
+    profile: Option<String>,
+    expires: Option<String>,
+    sig: String,
+}
+
+/// A `GET /invoices/{file}` with a `sig` parameter: `Ok` when the signature is right and the
+/// link has not expired (no token needed), else the refusal (`403`, saying why). `None` for
+/// every other request, which the token check handles.
+async fn signed_download(
+    state: &AppState,
+    method: &axum::http::Method,
+    uri: &axum::http::Uri,
+) -> Option<Result<(), Response>> {
+    if !matches!(*method, axum::http::Method::GET | axum::http::Method::HEAD) {
+        return None;
+    }
+    let file = uri.path().strip_prefix("/invoices/")?.to_string();
+    let query = axum::extract::Query::<LinkQuery>::try_from_uri(uri).ok()?;
+    let LinkQuery {
+        profile,
+        expires,
+        sig,
+    } = query.0;
+    let Some(expires) = expires.and_then(|e| e.parse::<i64>().ok()) else {
+        return Some(Err(refuse(
+            StatusCode::FORBIDDEN,
+            "this download link is not valid: its `expires` parameter is missing or not a number; ask for a new link".into(),
+        )));
+    };
+    let engine = state.shared.server.engine().clone();
+    let ttl = engine.link_ttl_hours();
+    let checked = tokio::task::spawn_blocking(move || {
+        let claim = crate::domain::links::LinkClaim {
+            file: &file,
+            profile: profile.as_deref(),
+            expires,
+        };
+        engine.check_download_link(&claim, &sig)
+    })
+    .await
+    .unwrap_or_else(|e| Err(Error::internal(e.to_string())));
+    use crate::domain::links::LinkRefusal;
+    Some(match checked {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(LinkRefusal::BadSignature)) => Err(refuse(
+            StatusCode::FORBIDDEN,
+            "this download link is not valid: it was changed, or the server's link key was replaced since (`invoicer links rotate-key`); ask for a new link".into(),
+        )),
+        Ok(Err(LinkRefusal::Expired(at))) => Err(refuse(
+            StatusCode::FORBIDDEN,
+            format!(
+                "this download link expired at {} (links work for {ttl} hours); ask for a new link",
+                at.format("%Y-%m-%d %H:%M UTC")
+            ),
+        )),
+        Err(e) => Err(super::rest::error_response(&e)),
+    })
 }
 
 fn refuse(status: StatusCode, message: String) -> Response {

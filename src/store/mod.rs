@@ -16,6 +16,7 @@ mod columns;
 mod customers;
 mod documents;
 mod events;
+mod links;
 mod maintenance;
 mod open;
 mod seller;
@@ -36,6 +37,7 @@ use crate::error::{Error, Result};
 pub use archive::ArchivedPdf;
 pub use chain::{ChainBreak, ChainReport};
 pub use documents::{NewDocumentRow, PaymentRow};
+pub use links::new_link_key;
 pub use maintenance::integrity_of_file;
 pub use open::{SCHEMA_VERSION, expected_triggers};
 
@@ -335,9 +337,14 @@ fn stamp(at: DateTime<Utc>) -> String {
 mod tests {
     use super::*;
 
+    /// An instant for the transactions of these tests (the store never reads a clock).
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_780_000_000, 0).unwrap_or_default()
+    }
+
     fn synchronous(store: &Store) -> i64 {
         store
-            .read(Utc::now(), |tx| {
+            .read(now(), |tx| {
                 tx.conn
                     .pragma_query_value(None, "synchronous", |row| row.get(0))
                     .map_err(sql_error)
@@ -348,11 +355,11 @@ mod tests {
     #[test]
     fn an_unsynced_write_commits_and_hands_its_connection_back_synced() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("unsynced.db"), Utc::now()).unwrap();
+        let store = Store::open(&dir.path().join("unsynced.db"), now()).unwrap();
         assert!(store.wal);
         assert_eq!(synchronous(&store), 2, "FULL on every pooled connection");
         let seen = store
-            .write_unsynced(Utc::now(), |tx| {
+            .write_unsynced(now(), |tx| {
                 let during = tx
                     .conn
                     .pragma_query_value(None, "synchronous", |row| row.get::<_, i64>(0))
@@ -369,7 +376,7 @@ mod tests {
         assert_eq!(synchronous(&store), 2);
         store.sync().unwrap();
         let tables: i64 = store
-            .read(Utc::now(), |tx| {
+            .read(now(), |tx| {
                 tx.conn
                     .query_row(
                         "SELECT count(*) FROM sqlite_schema WHERE name = 'probe'",
@@ -385,10 +392,10 @@ mod tests {
     #[test]
     fn an_unsynced_write_on_a_read_only_store_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("ro.db"), Utc::now())
+        let store = Store::open(&dir.path().join("ro.db"), now())
             .unwrap()
             .read_only();
-        let refused = store.write_unsynced(Utc::now(), |_| Ok(())).unwrap_err();
+        let refused = store.write_unsynced(now(), |_| Ok(())).unwrap_err();
         assert_eq!(refused.code, crate::ErrorCode::ReadOnly);
     }
 }

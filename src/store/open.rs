@@ -21,7 +21,7 @@ mod embedded {
 const APPLICATION_ID: i32 = 0x494E_5643;
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i32 = 6;
+pub const SCHEMA_VERSION: i32 = 7;
 
 impl super::Tx<'_> {
     /// The schema version of the open database (its newest applied migration).
@@ -318,17 +318,21 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
 
 /// Link the rows of a file upgraded from before schema v4 into the hash chain, in one
 /// transaction (nothing to do once done, or for a new file).
+/// Also make the link key when the file has none (see `links.rs`).
 fn start_chain(conn: &mut Connection, now: DateTime<Utc>) -> Result<()> {
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(sql_error)?;
-    super::Tx {
+    let store_tx = super::Tx {
         conn: &tx,
         now,
         stamp: super::stamp(now),
         today: std::cell::OnceCell::new(),
+    };
+    store_tx.start_chain()?;
+    if store_tx.link_key()?.is_none() {
+        store_tx.ensure_link_key(&super::links::new_link_key()?)?;
     }
-    .start_chain()?;
     tx.commit().map_err(sql_error)
 }
 

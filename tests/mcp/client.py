@@ -204,7 +204,8 @@ async def scenario(args: argparse.Namespace) -> dict[str, Any]:
         if args.transport == "stdio":
             expect(url is None, "no download URL over stdio")
         else:
-            expect(url == f"{args.url}/invoices/{doc['id']}.pdf", f"download URL {url}")
+            expect(url.startswith(f"{args.url}/invoices/{doc['id']}.pdf?expires=") and "&sig=" in url,
+                   f"a signed download URL: {url}")
             async with httpx2.AsyncClient() as http:
                 response = await http.get(url)
             expect(response.status_code == 200, f"download: {response.status_code}")

@@ -10,6 +10,7 @@ use crate::domain::audit::Event;
 use crate::domain::document::Document;
 use crate::domain::listing::{ListFilter, Page};
 use crate::einvoice::Target;
+use crate::engine::Engine;
 
 /// MIME type of the PDFs.
 pub const PDF_MIME: &str = "application/pdf";
@@ -109,7 +110,10 @@ pub(super) fn tools() -> Vec<ToolSpec> {
                     sha256: rendered.sha256.clone(),
                     download_url: cx
                         .download_base
-                        .map(|base| format!("{base}/invoices/{}.pdf", document.id)),
+                        .map(|base| {
+                            download_url(cx.engine, base, &format!("{}.pdf", document.id), None)
+                        })
+                        .transpose()?,
                     embedded: rendered.pdf.len() <= MAX_EMBEDDED_PDF_BYTES,
                     warnings: rendered.warnings.clone(),
                 };
@@ -168,9 +172,13 @@ pub(super) fn tools() -> Vec<ToolSpec> {
                     mime_type: exported.mime_type.to_string(),
                     size_bytes: exported.bytes.len() as u64,
                     sha256: crate::domain::digest::sha256_hex(&exported.bytes),
-                    download_url: cx.download_base.map(|base| {
-                        format!("{base}/invoices/{}", download_path(document.id, target))
-                    }),
+                    download_url: cx
+                        .download_base
+                        .map(|base| {
+                            let (file, profile) = download_file(document.id, target);
+                            download_url(cx.engine, base, &file, profile)
+                        })
+                        .transpose()?,
                     embedded,
                 };
                 let mut summary = format!(
@@ -210,13 +218,32 @@ pub(super) fn tools() -> Vec<ToolSpec> {
     ]
 }
 
-/// The path below `/invoices/` of a document's e-invoice.
-fn download_path(id: i64, target: Target) -> String {
+/// The file below `/invoices/` of a document's e-invoice, and its `profile` parameter.
+fn download_file(id: i64, target: Target) -> (String, Option<&'static str>) {
     match target {
-        Target::FacturXPdf(crate::einvoice::Profile::En16931) => format!("{id}.facturx.pdf"),
-        Target::FacturXPdf(profile) => format!("{id}.facturx.pdf?profile={}", profile.as_str()),
-        Target::Xml(format) => format!("{id}.{}.xml", format.as_str()),
+        Target::FacturXPdf(crate::einvoice::Profile::En16931) => {
+            (format!("{id}.facturx.pdf"), None)
+        }
+        Target::FacturXPdf(profile) => (format!("{id}.facturx.pdf"), Some(profile.as_str())),
+        Target::Xml(format) => (format!("{id}.{}.xml", format.as_str()), None),
     }
+}
+
+/// The download URL of `file` below `{base}/invoices/`: signed, so that it opens in a browser
+/// without a token until it expires; plain (the token is needed) in a file without a link key.
+fn download_url(
+    engine: &Engine,
+    base: &str,
+    file: &str,
+    profile: Option<&str>,
+) -> crate::error::Result<String> {
+    Ok(match engine.signed_download_url(base, file, profile)? {
+        Some(url) => url,
+        None => match profile {
+            Some(profile) => format!("{base}/invoices/{file}?profile={profile}"),
+            None => format!("{base}/invoices/{file}"),
+        },
+    })
 }
 
 /// The resource URI of a document's e-invoice.
@@ -269,7 +296,7 @@ struct ExportedInfo {
     size_bytes: u64,
     /// SHA-256 of the file, hex.
     sha256: String,
-    /// Where to download it over HTTP (same bearer token as MCP).
+    /// Download URL, signed: opens in a browser until it expires.
     #[serde(skip_serializing_if = "Option::is_none")]
     download_url: Option<String>,
     /// Whether the file is embedded in this result (up to 640 KiB); otherwise it is linked.
@@ -299,7 +326,7 @@ struct RenderedPdfInfo {
     pages: usize,
     /// SHA-256 of the PDF, hex.
     sha256: String,
-    /// Where to download the PDF over HTTP (same bearer token as MCP).
+    /// Download URL, signed: opens in a browser until it expires.
     #[serde(skip_serializing_if = "Option::is_none")]
     download_url: Option<String>,
     /// Whether the PDF is embedded in this result (up to 640 KiB); otherwise it is linked.
