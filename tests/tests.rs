@@ -15,6 +15,7 @@ mod lifecycle;
 mod limits;
 mod links;
 mod mcp;
+mod oauth;
 mod ops;
 mod readonly;
 mod reference;

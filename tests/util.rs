@@ -345,7 +345,12 @@ pub fn http_post_json(url: &str, headers: &[(&str, &str)], body: &str) -> (u16, 
 }
 
 /// `method url` with `body` over a plain TCP connection (HTTP/1.1, `Connection: close`).
-fn http_request(method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+pub fn http_request(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String) {
     use std::io::{Read, Write};
     let rest = url.strip_prefix("http://").expect("an http:// URL");
     let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));

@@ -76,6 +76,17 @@ pub struct ServeArgs {
     /// Seconds a streamable HTTP session may stay idle before it is closed.
     #[arg(long, env = "MCP_SESSION_IDLE_SECS", default_value_t = 1800)]
     pub session_idle_secs: u64,
+    /// OAuth: the issuer URL of an external identity provider (Keycloak, Authentik, Auth0,
+    /// Entra ID, Zitadel) whose JWT access tokens the MCP routes take beside the static token.
+    /// Needs --public-url.
+    #[arg(long, env = "INVOICER_OAUTH_ISSUER")]
+    pub oauth_issuer: Option<String>,
+    /// OAuth: the audience the tokens must carry; by default the public URL + the MCP path.
+    #[arg(long, env = "INVOICER_OAUTH_AUDIENCE")]
+    pub oauth_audience: Option<String>,
+    /// OAuth: the provider's JWKS URL; by default found through its discovery document.
+    #[arg(long, env = "INVOICER_OAUTH_JWKS_URL")]
+    pub oauth_jwks_url: Option<String>,
     /// Hours a signed download link in a tool result works (1 to 8784, 366 days).
     #[arg(long, env = "INVOICER_LINK_TTL_HOURS", default_value_t = crate::domain::links::DEFAULT_TTL_HOURS)]
     pub link_ttl_hours: u32,
@@ -141,7 +152,11 @@ pub(super) fn plan(args: &ServeArgs) -> Result<Plan> {
         ));
     }
     let config = http_config(args)?;
-    if config.token.is_none() && !is_loopback(&config.host) && !args.allow_unauthenticated {
+    if config.token.is_none()
+        && config.oauth.is_none()
+        && !is_loopback(&config.host)
+        && !args.allow_unauthenticated
+    {
         return Err(Error::validation(
             "token",
             format!(
@@ -214,6 +229,45 @@ async fn serve_stdio(server: InvoiceServer) -> Result<()> {
     Ok(())
 }
 
+/// The OAuth settings: none without `--oauth-issuer`; the audience defaults to the public
+/// URL + the MCP path, the resource URL clients ask tokens for.
+fn oauth_config(args: &ServeArgs) -> Result<Option<http::oauth::OAuthConfig>> {
+    let Some(issuer) = args.oauth_issuer.as_deref().map(str::trim) else {
+        return Ok(None);
+    };
+    let http_url = |field: &str, url: &str| {
+        if url.starts_with("https://") || url.starts_with("http://") {
+            Ok(url.to_string())
+        } else {
+            Err(Error::validation(
+                field,
+                format!("'{url}' is not an http(s) URL"),
+            ))
+        }
+    };
+    let issuer = http_url("oauth_issuer", issuer)?;
+    let audience = match (&args.oauth_audience, &args.public_url) {
+        (Some(audience), _) => http_url("oauth_audience", audience.trim())?,
+        (None, Some(public)) => format!("{}{}", public.trim_end_matches('/'), args.http_path),
+        (None, None) => {
+            return Err(Error::validation(
+                "public_url",
+                "OAuth needs the URL clients reach this server at (--public-url, e.g. https://invoices.example.com): tokens are issued for it",
+            ));
+        }
+    };
+    let jwks_url = args
+        .oauth_jwks_url
+        .as_deref()
+        .map(|url| http_url("oauth_jwks_url", url.trim()))
+        .transpose()?;
+    Ok(Some(http::oauth::OAuthConfig {
+        issuer,
+        audience,
+        jwks_url,
+    }))
+}
+
 pub(super) fn http_config(args: &ServeArgs) -> Result<HttpConfig> {
     let header_timeout = args.header_timeout_secs;
     if !(1..=10).contains(&header_timeout) {
@@ -250,7 +304,9 @@ pub(super) fn http_config(args: &ServeArgs) -> Result<HttpConfig> {
             })?;
         allowed_hosts.push(authority.to_string());
     }
+    let oauth = oauth_config(args)?;
     Ok(HttpConfig {
+        oauth,
         host: args.host.clone(),
         port: args.port,
         mcp_path: args.http_path.clone(),

@@ -166,6 +166,11 @@ impl Engine {
         self.store.read(self.clock.now(), f)
     }
 
+    /// The engine's clock (the HTTP layer judges token expiry by it).
+    pub fn clock(&self) -> Clock {
+        self.clock.clone()
+    }
+
     /// The same engine, recording `source` in the events it writes.
     pub fn with_source(&self, source: Source) -> Engine {
         Engine {

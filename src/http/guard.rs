@@ -2,6 +2,8 @@
 //! allow-list and an `Origin`, when sent, must be allowed (both against DNS rebinding and
 //! cross-site requests from a browser), then the bearer token must match when one is set. A
 //! download with a valid signed link (`?expires=…&sig=…`, see `domain::links`) needs no token.
+//! With OAuth configured (`oauth.rs`), a bearer token that is not the static token is checked
+//! as an access token of the identity provider, and its scope rides along with the request.
 //! Refusals are `403` (host, origin) and `401` (token) with a JSON body; the token is never
 //! logged or echoed.
 
@@ -15,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::AppState;
+use super::oauth::{Rejection, Verifier};
 use crate::error::{Error, Result};
 
 /// A bearer token; its `Debug` form is redacted.
@@ -73,7 +76,11 @@ impl fmt::Debug for Token {
 }
 
 /// The middleware.
-pub(super) async fn check(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub(super) async fn check(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let config = &state.shared.config;
     let headers = request.headers();
     if let Err(reason) = check_host(headers, &config.allowed_hosts) {
@@ -89,32 +96,92 @@ pub(super) async fn check(State(state): State<AppState>, request: Request, next:
             Err(refusal) => refusal,
         };
     }
-    if let Some(token) = &config.token {
-        let offered = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        if !offered.is_some_and(|offered| token.matches(offered.trim())) {
-            // RFC 6750 §3: no credentials get the bare challenge, wrong ones `invalid_token`.
-            let (message, challenge) = match offered {
-                None => (
-                    "a bearer token is required (Authorization: Bearer <token>)",
-                    r#"Bearer realm="invoicer""#,
-                ),
-                Some(_) => (
-                    "the bearer token is not valid (Authorization: Bearer <token>)",
-                    r#"Bearer realm="invoicer", error="invalid_token", error_description="the bearer token is not valid""#,
-                ),
-            };
-            let mut response = refuse(StatusCode::UNAUTHORIZED, message.into());
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                header::HeaderValue::from_static(challenge),
+    let offered = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|v| v.trim().to_string());
+    let static_token = config.token.as_ref();
+    if static_token.is_some_and(|token| offered.as_deref().is_some_and(|o| token.matches(o))) {
+        return next.run(request).await;
+    }
+    if let Some(verifier) = &state.shared.oauth {
+        let Some(offered) = offered else {
+            return challenge(
+                verifier,
+                "a bearer token is required (Authorization: Bearer <token>): an OAuth access token of the identity provider, or the static token",
+                None,
             );
-            return response;
-        }
+        };
+        return match verifier.verify(&offered).await {
+            Ok(access) => {
+                request.extensions_mut().insert(access);
+                next.run(request).await
+            }
+            Err(Rejection::Invalid(reason)) => challenge(verifier, &reason, Some("invalid_token")),
+            Err(Rejection::NoScope) => {
+                let mut response = challenge(
+                    verifier,
+                    "the access token has neither the invoices:read nor the invoices:write scope",
+                    Some("insufficient_scope"),
+                );
+                *response.status_mut() = StatusCode::FORBIDDEN;
+                response
+            }
+            Err(Rejection::KeysUnavailable(reason)) => refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("the identity provider's signing keys cannot be fetched: {reason}"),
+            ),
+        };
+    }
+    if static_token.is_some() {
+        // RFC 6750 §3: no credentials get the bare challenge, wrong ones `invalid_token`.
+        let (message, challenge) = match offered {
+            None => (
+                "a bearer token is required (Authorization: Bearer <token>)",
+                r#"Bearer realm="invoicer""#,
+            ),
+            Some(_) => (
+                "the bearer token is not valid (Authorization: Bearer <token>)",
+                r#"Bearer realm="invoicer", error="invalid_token", error_description="the bearer token is not valid""#,
+            ),
+        };
+        let mut response = refuse(StatusCode::UNAUTHORIZED, message.into());
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static(challenge),
+        );
+        return response;
     }
     next.run(request).await
+}
+
+/// `401` with the OAuth challenge of RFC 9728: where the protected-resource metadata is, and
+/// with `error` the RFC 6750 error code and `message` as its description.
+fn challenge(verifier: &Verifier, message: &str, error: Option<&str>) -> Response {
+    let mut value = format!(
+        r#"Bearer resource_metadata="{}", scope="{} {}""#,
+        verifier.config().resource_metadata_url(),
+        super::oauth::SCOPE_READ,
+        super::oauth::SCOPE_WRITE
+    );
+    if let Some(error) = error {
+        // A quoted-string may not hold a quote or a backslash.
+        let description: String = message
+            .chars()
+            .filter(|c| c.is_ascii() && !c.is_ascii_control() && *c != '"' && *c != '\\')
+            .collect();
+        value.push_str(&format!(
+            r#", error="{error}", error_description="{description}""#
+        ));
+    }
+    let mut response = refuse(StatusCode::UNAUTHORIZED, message.into());
+    if let Ok(value) = header::HeaderValue::from_str(&value) {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, value);
+    }
+    response
 }
 
 /// The query of a signed download link (`domain::links`).

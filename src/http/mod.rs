@@ -21,6 +21,7 @@
 mod guard;
 mod jsonrpc;
 mod listener;
+pub mod oauth;
 mod ratelimit;
 mod rest;
 mod routes;
@@ -85,6 +86,8 @@ pub struct HttpConfig {
     /// Bytes of answers a legacy SSE session may have waiting for a client that does not read
     /// its stream; a client that falls further behind is disconnected.
     pub sse_outbound_bytes: usize,
+    /// OAuth with an external identity provider, beside the static token.
+    pub oauth: Option<oauth::OAuthConfig>,
 }
 
 impl Default for HttpConfig {
@@ -114,6 +117,7 @@ impl Default for HttpConfig {
                 burst: 200,
             },
             sse_outbound_bytes: 4 * 1024 * 1024,
+            oauth: None,
         }
     }
 }
@@ -187,6 +191,8 @@ struct Shared {
     rate_limiter: Option<ratelimit::RateLimiter>,
     /// The open TCP connections.
     connections: Arc<listener::Connections>,
+    /// Checks OAuth access tokens, when OAuth is configured.
+    oauth: Option<Arc<oauth::Verifier>>,
 }
 
 /// The router over `server`, and the state it shares (with the token that closes its sessions).
@@ -229,6 +235,10 @@ fn router(server: InvoiceServer, config: HttpConfig, integrity: Integrity) -> (R
             }
         }
     });
+    let verifier = config
+        .oauth
+        .clone()
+        .map(|oauth| Arc::new(oauth::Verifier::new(oauth, server.engine().clock())));
     let state = AppState {
         shared: Arc::new(Shared {
             server,
@@ -243,6 +253,7 @@ fn router(server: InvoiceServer, config: HttpConfig, integrity: Integrity) -> (R
             sessions_closed: sessions_closed.clone(),
             rate_limiter: ratelimit::RateLimiter::new(config.rate_limit),
             connections: Arc::new(listener::Connections::default()),
+            oauth: verifier,
         }),
     };
     let mcp = Router::new()
@@ -274,11 +285,12 @@ fn router(server: InvoiceServer, config: HttpConfig, integrity: Integrity) -> (R
         ));
     let router = Router::new()
         .route("/health", axum::routing::get(routes::health))
-        // No OAuth is served here: clients that probe for it must learn so (404), not be told
-        // to authenticate (401), or they start a registration that cannot succeed.
+        // Without OAuth, clients that probe for it must learn so (404), not be told to
+        // authenticate (401), or they start a registration that cannot succeed. With OAuth,
+        // the protected-resource metadata names the identity provider.
         .route(
             "/.well-known/{*rest}",
-            axum::routing::any(routes::no_such_document),
+            axum::routing::any(routes::well_known),
         )
         .merge(guarded)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))

@@ -25,11 +25,14 @@ use crate::mcp::InvoiceServer;
 use crate::mcp::schema::inline_all_definitions;
 
 /// `GET /tools`.
-pub(super) async fn list(State(state): State<AppState>) -> Response {
+pub(super) async fn list(
+    State(state): State<AppState>,
+    access: Option<axum::Extension<crate::mcp::Access>>,
+) -> Response {
     let tools: Vec<Value> = state
         .shared
         .server
-        .tools()
+        .tools_for(access.map(|a| a.0).unwrap_or_default())
         .filter_map(|spec| serde_json::to_value(&spec.tool).ok())
         .collect();
     axum::Json(json!({ "tools": tools })).into_response()
@@ -39,6 +42,7 @@ pub(super) async fn list(State(state): State<AppState>) -> Response {
 pub(super) async fn call(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    access: Option<axum::Extension<crate::mcp::Access>>,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
@@ -77,7 +81,14 @@ pub(super) async fn call(
     let base = server.download_base_for(&headers);
     let progress = crate::mcp::tools::Progress::default();
     match server
-        .run_tool(&name, arguments, base, Source::Http, progress)
+        .run_tool(
+            &name,
+            arguments,
+            base,
+            Source::Http,
+            progress,
+            access.map(|a| a.0).unwrap_or_default(),
+        )
         .await
     {
         None => error_response(&Error::not_found(format!(

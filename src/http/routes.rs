@@ -142,8 +142,27 @@ pub(super) async fn invoice_file(
     }
 }
 
-/// `/.well-known/*`: nothing is published there (no OAuth metadata without OAuth).
-pub(super) async fn no_such_document() -> Response {
+/// `/.well-known/*`: with OAuth the protected-resource metadata (RFC 9728), else nothing.
+pub(super) async fn well_known(
+    State(state): State<AppState>,
+    Path(rest): Path<String>,
+) -> Response {
+    if let Some(verifier) = &state.shared.oauth {
+        // RFC 9728: at the well-known prefix, alone or followed by the resource's path.
+        let config = verifier.config();
+        let wanted = config.resource_metadata_url();
+        let resource_path = wanted
+            .split_once("/.well-known/")
+            .map_or("", |(_, path)| path);
+        if rest == resource_path || rest == "oauth-protected-resource" {
+            return axum::Json(config.resource_metadata()).into_response();
+        }
+        return (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({ "error": format!("not found: the protected-resource metadata is at {wanted}; the authorization server is {}", config.issuer) })),
+        )
+            .into_response();
+    }
     (
         StatusCode::NOT_FOUND,
         axum::Json(json!({ "error": "not found: this server publishes no /.well-known documents (it takes a bearer token, not OAuth)" })),

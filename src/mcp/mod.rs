@@ -42,6 +42,25 @@ Amounts and quantities are decimal strings (\"119.00\"), VAT rates are percent (
 are ISO 8601 (YYYY-MM-DD). A failed call returns {code, message, field}: fix the named field and \
 call again. Finalized invoices never change: correct them with create_credit_note.";
 
+/// What the caller of a request may do: set by the HTTP guard from the OAuth token's scope
+/// (`invoices:read` gives [`Access::ReadOnly`]); the static token, stdio and a server without
+/// authentication give [`Access::Full`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Access {
+    /// Every tool.
+    #[default]
+    Full,
+    /// Only the tools that read.
+    ReadOnly,
+}
+
+impl Access {
+    /// The access of a request, from the extensions the HTTP guard set.
+    pub fn of(extensions: &axum::http::Extensions) -> Access {
+        extensions.get::<Access>().copied().unwrap_or_default()
+    }
+}
+
 /// The MCP server over one engine; cheap to clone, one per session.
 #[derive(Clone)]
 pub struct InvoiceServer {
@@ -125,9 +144,16 @@ impl InvoiceServer {
 
     /// The tools this server lists: all, or only those that read.
     pub fn tools(&self) -> impl Iterator<Item = &'static ToolSpec> + '_ {
+        self.tools_for(Access::Full)
+    }
+
+    /// The tools a caller with `access` sees: those that read only, on a read-only server or
+    /// for a read-only token.
+    pub fn tools_for(&self, access: Access) -> impl Iterator<Item = &'static ToolSpec> + '_ {
+        let reads_only = self.read_only || access == Access::ReadOnly;
         tools::all()
             .iter()
-            .filter(move |spec| !self.read_only || spec.effect == Effect::Reads)
+            .filter(move |spec| !reads_only || spec.effect == Effect::Reads)
     }
 
     /// Run one tool by name; `None` when no such tool is listed. The outcome is logged.
@@ -142,9 +168,17 @@ impl InvoiceServer {
         download_base: Option<String>,
         structured: bool,
         progress: tools::Progress,
+        access: Access,
     ) -> Option<CallToolResult> {
         let outcome = self
-            .run_tool(name, arguments, download_base, Source::Mcp, progress)
+            .run_tool(
+                name,
+                arguments,
+                download_base,
+                Source::Mcp,
+                progress,
+                access,
+            )
             .await?;
         Some(match outcome {
             Ok(reply) => {
@@ -180,6 +214,7 @@ impl InvoiceServer {
         download_base: Option<String>,
         source: Source,
         progress: tools::Progress,
+        access: Access,
     ) -> Option<Result<tools::Reply>> {
         let spec = tools::find(name)?;
         let _counted = CallGuard::new(&self.in_flight);
@@ -187,6 +222,10 @@ impl InvoiceServer {
         let outcome = if self.read_only && spec.effect != Effect::Reads {
             Err(Error::read_only(format!(
                 "{name} changes data and this server is read-only; reads and renders work"
+            )))
+        } else if access == Access::ReadOnly && spec.effect != Effect::Reads {
+            Err(Error::read_only(format!(
+                "{name} changes data and this access token has only the invoices:read scope; ask for a token with invoices:write"
             )))
         } else {
             let engine = self.engine.with_source(source);
@@ -273,10 +312,17 @@ impl ServerHandler for InvoiceServer {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
+        let access = context
+            .extensions
+            .get::<axum::http::request::Parts>()
+            .map(|parts| Access::of(&parts.extensions))
+            .unwrap_or_default();
         Ok(ListToolsResult::with_all_items(
-            self.tools().map(|spec| spec.tool.clone()).collect(),
+            self.tools_for(access)
+                .map(|spec| spec.tool.clone())
+                .collect(),
         ))
     }
 
@@ -293,6 +339,11 @@ impl ServerHandler for InvoiceServer {
     ) -> Result<CallToolResponse, McpError> {
         let arguments = Value::Object(request.arguments.unwrap_or_default());
         let base = self.download_base(&context);
+        let access = context
+            .extensions
+            .get::<axum::http::request::Parts>()
+            .map(|parts| Access::of(&parts.extensions))
+            .unwrap_or_default();
         let structured = speaks_structured_output(&context);
         // With a progress token, the steps of long calls go out as notifications, all before
         // the result.
@@ -316,7 +367,7 @@ impl ServerHandler for InvoiceServer {
             None => (tools::Progress::default(), None),
         };
         let result = self
-            .call(&request.name, arguments, base, structured, progress)
+            .call(&request.name, arguments, base, structured, progress, access)
             .await;
         if let Some(forwarder) = forwarder {
             let _ = forwarder.await;

@@ -6,6 +6,7 @@ across transports. A failed expectation exits non-zero with the reason on stderr
 
     client.py scenario    --transport stdio|sse|http|http-modern (--url URL | --bin B --db F)
     client.py auth        --url BASE --token T
+    client.py oauth-scopes --url BASE --token ACCESS_TOKEN
     client.py read-only   --url BASE --id N
     client.py concurrency --url BASE --bin B --db F --clients N
     client.py limits      --url BASE
@@ -433,8 +434,22 @@ async def malformed(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+async def oauth_scopes(args: argparse.Namespace) -> dict[str, Any]:
+    """With an OAuth access token (--token) over streamable HTTP and SSE: the tools it may see,
+    a reading call, and the answer to a writing one."""
+    out: dict[str, Any] = {}
+    for transport in ("http", "sse"):
+        async with connect(args, transport, token=args.token) as client:
+            tools = sorted(t.name for t in (await client.list_tools()).tools)
+            listed = await call(client, "list_invoices", {})
+            refused = await call_error(client, "create_invoice_draft", draft())
+            out[transport] = {"tools": tools, "listed": len(listed["items"]),
+                              "write": {k: refused[k] for k in ("code", "message")}}
+    return out
+
+
 CASES = {"scenario": scenario, "auth": auth, "read-only": read_only, "concurrency": concurrency,
-         "limits": limits, "shutdown": shutdown, "malformed": malformed}
+         "limits": limits, "shutdown": shutdown, "malformed": malformed, "oauth-scopes": oauth_scopes}
 
 
 def main() -> None:

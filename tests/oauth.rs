@@ -1,0 +1,335 @@
+//! OAuth with an external identity provider, end to end: the certified OpenID provider
+//! `oidc-provider` (npm, `tests/mcp/oidc_provider.mjs`) issues JWT access tokens for this
+//! server's resource URL; the real `invoicer serve --oauth-issuer …` publishes its
+//! protected-resource metadata, challenges clients without a token, and checks each token's
+//! signature (the provider's JWKS), issuer, audience, expiry and scope. The official Python
+//! MCP SDK works with a read-scoped token over streamable HTTP and SSE and is refused a write.
+//! The static token keeps working beside OAuth.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+use crate::mcp::TestServer;
+use crate::util::{
+    TestDb, draft, http_get, http_post_json, http_request, node_packages, python_json,
+};
+
+const STATIC_TOKEN: &str = "oauth-test-static-token-0123456789";
+/// The resource URL tokens are requested for: the server's public URL + `/mcp`.
+const PUBLIC_URL: &str = "http://invoicer.test";
+const RESOURCE: &str = "http://invoicer.test/mcp";
+
+/// `oidc-provider` on a free port; killed when dropped.
+struct OpenIdProvider {
+    child: Child,
+    issuer: String,
+}
+
+impl OpenIdProvider {
+    fn start() -> OpenIdProvider {
+        let dir = node_packages();
+        let script = dir.join(format!("oidc-provider-{}.mjs", std::process::id()));
+        std::fs::copy(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp/oidc_provider.mjs"),
+            &script,
+        )
+        .expect("copy the provider script");
+        let mut child = Command::new("node")
+            .arg(&script)
+            .arg("0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("node (Node.js) must be installed for the OAuth tests");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("the provider's first line");
+        let issuer = line
+            .trim()
+            .strip_prefix("listening ")
+            .unwrap_or_else(|| panic!("the provider did not start: {line}"))
+            .to_string();
+        OpenIdProvider { child, issuer }
+    }
+
+    /// A JWT access token for `resource` with `scope`, by the client_credentials grant.
+    fn token(&self, resource: &str, scope: &str) -> String {
+        let basic = base64::engine::general_purpose::STANDARD
+            .encode("invoicer-tests:test-secret-0123456789");
+        let body = format!(
+            "grant_type=client_credentials&resource={}&scope={}",
+            form_encode(resource),
+            form_encode(scope)
+        );
+        let (status, answer) = http_request(
+            "POST",
+            &format!("{}/token", self.issuer),
+            &[
+                ("Authorization", &format!("Basic {basic}")),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+            ],
+            &body,
+        );
+        assert_eq!(status, 200, "token request: {answer}");
+        let answer: Value = serde_json::from_str(&answer).expect("token JSON");
+        answer["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string()
+    }
+}
+
+impl Drop for OpenIdProvider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn form_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn serve(db: &TestDb, provider: &OpenIdProvider, env: &[(&str, &str)]) -> TestServer {
+    let mut all = vec![("INVOICER_TOKEN", STATIC_TOKEN)];
+    all.extend_from_slice(env);
+    TestServer::start(
+        &db.path,
+        &[
+            "--oauth-issuer",
+            &provider.issuer,
+            "--public-url",
+            PUBLIC_URL,
+        ],
+        &all,
+    )
+}
+
+fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+/// `POST /tools/{tool}` with `token`: status and JSON body.
+fn tool(server: &TestServer, token: &str, name: &str, arguments: Value) -> (u16, Value) {
+    let (status, body) = http_post_json(
+        &format!("{}/tools/{name}", server.url),
+        &[("Authorization", &bearer(token))],
+        &arguments.to_string(),
+    );
+    let body = serde_json::from_str(&body).unwrap_or(Value::String(body));
+    (status, body)
+}
+
+/// The headers of `GET path` (lower-case names) with its status.
+fn head_of(url: &str, headers: &[(&str, &str)]) -> (u16, String) {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut stream = std::net::TcpStream::connect(authority).expect("connect");
+    let mut request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n"
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
+    request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let head = response
+        .split("\r\n\r\n")
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    (status, head)
+}
+
+#[test]
+fn tokens_of_an_external_identity_provider_are_checked_and_scoped() {
+    let db = TestDb::new();
+    let engine = db.engine();
+    let id = engine.create_invoice_draft(draft("100.00")).unwrap().id;
+    engine.finalize_invoice(id).unwrap();
+    drop(engine);
+    let provider = OpenIdProvider::start();
+    let server = serve(&db, &provider, &[]);
+
+    // The protected-resource metadata names the provider (RFC 9728).
+    let (status, body) = http_get(
+        &format!("{}/.well-known/oauth-protected-resource/mcp", server.url),
+        &[],
+    );
+    assert_eq!(status, 200, "{body}");
+    let metadata: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(metadata["resource"], RESOURCE);
+    assert_eq!(metadata["authorization_servers"], json!([provider.issuer]));
+    assert_eq!(
+        metadata["scopes_supported"],
+        json!(["invoices:read", "invoices:write"])
+    );
+
+    // No token: 401 pointing at the metadata.
+    let (status, head) = head_of(&format!("{}/mcp", server.url), &[]);
+    assert_eq!(status, 401);
+    assert!(
+        head.contains(r#"www-authenticate: bearer resource_metadata="http://invoicer.test/.well-known/oauth-protected-resource/mcp""#),
+        "{head}"
+    );
+
+    // A token with both scopes may write; the static token still works.
+    let writer = provider.token(RESOURCE, "invoices:read invoices:write");
+    let (status, created) = tool(
+        &server,
+        &writer,
+        "create_invoice_draft",
+        json!(draft_json()),
+    );
+    assert_eq!(status, 200, "{created}");
+    let (status, _) = tool(&server, STATIC_TOKEN, "list_invoices", json!({}));
+    assert_eq!(status, 200);
+
+    // A read token reads, sees only the reading tools, and is refused a write.
+    let reader = provider.token(RESOURCE, "invoices:read");
+    let (status, listed) = tool(&server, &reader, "list_invoices", json!({}));
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+    let (status, refused) = tool(
+        &server,
+        &reader,
+        "create_invoice_draft",
+        json!(draft_json()),
+    );
+    assert_eq!(status, 403, "{refused}");
+    assert_eq!(refused["code"], "READ_ONLY");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("invoices:write"),
+        "{refused}"
+    );
+    let names = |token: &str| -> Vec<String> {
+        let (status, body) = http_get(
+            &format!("{}/tools", server.url),
+            &[("Authorization", &bearer(token))],
+        );
+        assert_eq!(status, 200, "{body}");
+        let body: Value = serde_json::from_str(&body).unwrap();
+        let mut names: Vec<String> = body["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap().to_string())
+            .collect();
+        names.sort();
+        names
+    };
+    let all_tools = names(&writer);
+    let read_tools = names(&reader);
+    assert!(read_tools.len() < all_tools.len());
+    assert!(read_tools.iter().all(|t| all_tools.contains(t)));
+    assert!(read_tools.contains(&"render_invoice_pdf".to_string()));
+    assert!(!read_tools.contains(&"finalize_invoice".to_string()));
+
+    // The official Python SDK with the read token, over streamable HTTP and SSE.
+    let out = python_json(
+        "tests/mcp/client.py",
+        &["oauth-scopes", "--url", &server.url, "--token", &reader],
+    );
+    for transport in ["http", "sse"] {
+        let seen: Vec<String> = serde_json::from_value(out[transport]["tools"].clone()).unwrap();
+        assert_eq!(seen, read_tools, "{transport}");
+        assert_eq!(out[transport]["write"]["code"], "READ_ONLY", "{out}");
+    }
+
+    // Refused: a token for another resource, a token with neither scope, a forged one.
+    let elsewhere = provider.token("http://other.test/mcp", "invoices:read invoices:write");
+    let (status, head) = head_of(
+        &format!("{}/mcp", server.url),
+        &[("Authorization", &bearer(&elsewhere))],
+    );
+    assert_eq!(status, 401);
+    assert!(
+        head.contains(r#"error="invalid_token""#)
+            && head.contains("its audience must be http://invoicer.test/mcp"),
+        "{head}"
+    );
+    let unscoped = provider.token(RESOURCE, "");
+    let (status, head) = head_of(
+        &format!("{}/mcp", server.url),
+        &[("Authorization", &bearer(&unscoped))],
+    );
+    assert_eq!(status, 403, "{head}");
+    assert!(head.contains(r#"error="insufficient_scope""#), "{head}");
+    let mut parts: Vec<String> = reader.split('.').map(String::from).collect();
+    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(&parts[1])
+        .unwrap();
+    let forged = String::from_utf8(payload)
+        .unwrap()
+        .replace("invoices:read", "invoices:write");
+    parts[1] = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(forged);
+    let (status, body) = tool(&server, &parts.join("."), "list_invoices", json!({}));
+    assert_eq!(status, 401, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("signature"),
+        "{body}"
+    );
+    drop(server);
+
+    // Expired: the same token on a server whose clock is a year on.
+    let later = serve(&db, &provider, &[("INVOICER_NOW", "2027-12-31T00:00:00Z")]);
+    let (status, body) = tool(&later, &reader, "list_invoices", json!({}));
+    assert_eq!(status, 401, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("expired at"),
+        "{body}"
+    );
+}
+
+#[test]
+fn oauth_needs_the_public_url_and_is_not_advertised_without_it() {
+    let db = TestDb::new();
+    db.engine();
+    let out = db.cli(&[
+        "serve",
+        "--port",
+        "0",
+        "--oauth-issuer",
+        "http://127.0.0.1:9/",
+    ]);
+    assert_ne!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("public_url") && stderr.contains("--public-url"),
+        "{stderr}"
+    );
+    // Without OAuth the well-known documents are 404, so clients keep their static headers.
+    let server = TestServer::start(&db.path, &[], &[]);
+    let (status, _) = http_get(
+        &format!("{}/.well-known/oauth-protected-resource/mcp", server.url),
+        &[],
+    );
+    assert_eq!(status, 404);
+}
+
+fn draft_json() -> Value {
+    crate::util::draft_json("50.00")
+}
