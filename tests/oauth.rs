@@ -30,6 +30,11 @@ struct OpenIdProvider {
 
 impl OpenIdProvider {
     fn start() -> OpenIdProvider {
+        OpenIdProvider::start_on(0)
+    }
+
+    /// On `port` (0: any free one); each start signs with a new key.
+    fn start_on(port: u16) -> OpenIdProvider {
         let dir = node_packages();
         let script = dir.join(format!("oidc-provider-{}.mjs", std::process::id()));
         std::fs::copy(
@@ -39,7 +44,7 @@ impl OpenIdProvider {
         .expect("copy the provider script");
         let mut child = Command::new("node")
             .arg(&script)
-            .arg("0")
+            .arg(port.to_string())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -302,6 +307,29 @@ fn tokens_of_an_external_identity_provider_are_checked_and_scoped() {
         body["error"].as_str().unwrap().contains("expired at"),
         "{body}"
     );
+}
+
+#[test]
+fn a_rotated_provider_key_is_fetched_without_a_restart() {
+    let db = TestDb::new();
+    db.engine();
+    let first = OpenIdProvider::start();
+    let port: u16 = first.issuer.rsplit(':').next().unwrap().parse().unwrap();
+    let server = serve(&db, &first, &[]);
+    let old_token = first.token(RESOURCE, "invoices:read");
+    assert_eq!(tool(&server, &old_token, "list_invoices", json!({})).0, 200);
+    // The provider comes back on the same address with a new signing key.
+    drop(first);
+    let second = OpenIdProvider::start_on(port);
+    let new_token = second.token(RESOURCE, "invoices:read");
+    // Keys are fetched again for an unknown key id at most every 10 s.
+    std::thread::sleep(std::time::Duration::from_secs(11));
+    let (status, body) = tool(&server, &new_token, "list_invoices", json!({}));
+    assert_eq!(status, 200, "{body}");
+    // Tokens of the old key no longer verify.
+    let (status, body) = tool(&server, &old_token, "list_invoices", json!({}));
+    assert_eq!(status, 401, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("no key"), "{body}");
 }
 
 #[test]

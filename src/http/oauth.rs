@@ -26,7 +26,7 @@ pub const SCOPE_WRITE: &str = "invoices:write";
 const KEYS_FRESH_FOR: Duration = Duration::from_secs(600);
 /// The least time between two fetches triggered by an unknown key id (a forged `kid` must
 /// not make this server hammer the provider).
-const REFETCH_AT_MOST_EVERY: Duration = Duration::from_secs(30);
+const REFETCH_AT_MOST_EVERY: Duration = Duration::from_secs(10);
 /// Clock skew allowed on `exp`.
 const LEEWAY_SECS: i64 = 60;
 
