@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 
 use crate::mcp::TestServer;
 use crate::util::{
-    TestDb, draft, http_get, http_post_json, http_request, node_packages, python_json,
+    TestDb, draft, http_exchange, http_get, http_post_json, http_request, node_packages,
+    python_json,
 };
 
 const STATIC_TOKEN: &str = "oauth-test-static-token-0123456789";
@@ -136,33 +137,15 @@ fn tool(server: &TestServer, token: &str, name: &str, arguments: Value) -> (u16,
     (status, body)
 }
 
-/// The headers of `GET path` (lower-case names) with its status.
+/// `POST {url}` of an MCP ping with `headers`: the status and the response head, lower-case.
 fn head_of(url: &str, headers: &[(&str, &str)]) -> (u16, String) {
-    use std::io::{Read, Write};
-    let rest = url.strip_prefix("http://").expect("http URL");
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let mut stream = std::net::TcpStream::connect(authority).expect("connect");
-    let mut request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n"
-    );
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    let body = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
-    request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
-    stream.write_all(request.as_bytes()).expect("send");
-    let mut response = String::new();
-    let _ = stream.read_to_string(&mut response);
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let head = response
-        .split("\r\n\r\n")
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let mut all = vec![
+        ("Content-Type", "application/json"),
+        ("Accept", "application/json, text/event-stream"),
+    ];
+    all.extend_from_slice(headers);
+    let ping = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
+    let (status, head, _) = http_exchange("POST", url, &all, ping);
     (status, head)
 }
 
@@ -297,10 +280,33 @@ fn tokens_of_an_external_identity_provider_are_checked_and_scoped() {
         body["error"].as_str().unwrap().contains("signature"),
         "{body}"
     );
+    // Another header on the reader's token: a symmetric or no algorithm, an unknown key id.
+    let encode = |header: &Value| {
+        let header = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(header.to_string());
+        let mut token: Vec<&str> = reader.split('.').collect();
+        token[0] = &header;
+        token.join(".")
+    };
+    for (header, says) in [
+        (json!({"alg": "HS256", "typ": "JWT"}), "not accepted"),
+        (json!({"alg": "none"}), "not a JWT access token"),
+        (
+            json!({"alg": "RS256", "kid": "no-such-key"}),
+            "no key 'no-such-key'",
+        ),
+    ] {
+        let (status, body) = tool(&server, &encode(&header), "list_invoices", json!({}));
+        assert_eq!(status, 401, "{header}: {body}");
+        assert!(
+            body["error"].as_str().unwrap().contains(says),
+            "{header}: {body}"
+        );
+    }
     drop(server);
 
-    // Expired: the same token on a server whose clock is a year on.
-    let later = serve(&db, &provider, &[("INVOICER_NOW", "2027-12-31T00:00:00Z")]);
+    // Expired: the same token (valid 5 minutes) on a server whose clock is two days on.
+    let later_now = (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339();
+    let later = serve(&db, &provider, &[("INVOICER_NOW", &later_now)]);
     let (status, body) = tool(&later, &reader, "list_invoices", json!({}));
     assert_eq!(status, 401, "{body}");
     assert!(

@@ -245,7 +245,8 @@ fn oauth_config(args: &ServeArgs) -> Result<Option<http::oauth::OAuthConfig>> {
             ))
         }
     };
-    let issuer = http_url("oauth_issuer", issuer)?;
+    // The keys and where they are come from the issuer: only over TLS (or this machine).
+    let issuer = http::oauth::secure_url("oauth_issuer", issuer)?;
     let audience = match (&args.oauth_audience, &args.public_url) {
         (Some(audience), _) => http_url("oauth_audience", audience.trim())?,
         (None, Some(public)) => format!("{}{}", public.trim_end_matches('/'), args.http_path),
@@ -259,7 +260,7 @@ fn oauth_config(args: &ServeArgs) -> Result<Option<http::oauth::OAuthConfig>> {
     let jwks_url = args
         .oauth_jwks_url
         .as_deref()
-        .map(|url| http_url("oauth_jwks_url", url.trim()))
+        .map(|url| http::oauth::secure_url("oauth_jwks_url", url))
         .transpose()?;
     Ok(Some(http::oauth::OAuthConfig {
         issuer,

@@ -19,6 +19,7 @@ use serde_json::json;
 use super::AppState;
 use super::oauth::{Rejection, Verifier};
 use crate::error::{Error, Result};
+use crate::mcp::Access;
 
 /// A bearer token; its `Debug` form is redacted.
 #[derive(Clone, PartialEq, Eq)]
@@ -90,7 +91,13 @@ pub(super) async fn check(
         return refuse(StatusCode::FORBIDDEN, reason);
     }
     let (method, uri) = (request.method().clone(), request.uri().clone());
-    if let Some(verdict) = signed_download(&state, &method, &uri).await {
+    // A signed link is for a browser; a request with a token is judged by its token.
+    let signed = if headers.contains_key(header::AUTHORIZATION) {
+        None
+    } else {
+        signed_download(&state, &method, &uri).await
+    };
+    if let Some(verdict) = signed {
         return match verdict {
             Ok(()) => next.run(request).await,
             Err(refusal) => refusal,
@@ -103,12 +110,14 @@ pub(super) async fn check(
         .map(|v| v.trim().to_string());
     let static_token = config.token.as_ref();
     if static_token.is_some_and(|token| offered.as_deref().is_some_and(|o| token.matches(o))) {
+        request.extensions_mut().insert(Access::Full);
         return next.run(request).await;
     }
     if let Some(verifier) = &state.shared.oauth {
         let Some(offered) = offered else {
             return challenge(
                 verifier,
+                StatusCode::UNAUTHORIZED,
                 "a bearer token is required (Authorization: Bearer <token>): an OAuth access token of the identity provider, or the static token",
                 None,
             );
@@ -118,20 +127,27 @@ pub(super) async fn check(
                 request.extensions_mut().insert(access);
                 next.run(request).await
             }
-            Err(Rejection::Invalid(reason)) => challenge(verifier, &reason, Some("invalid_token")),
-            Err(Rejection::NoScope) => {
-                let mut response = challenge(
-                    verifier,
-                    "the access token has neither the invoices:read nor the invoices:write scope",
-                    Some("insufficient_scope"),
-                );
-                *response.status_mut() = StatusCode::FORBIDDEN;
-                response
-            }
-            Err(Rejection::KeysUnavailable(reason)) => refuse(
-                StatusCode::SERVICE_UNAVAILABLE,
-                format!("the identity provider's signing keys cannot be fetched: {reason}"),
+            Err(Rejection::Invalid(reason)) => challenge(
+                verifier,
+                StatusCode::UNAUTHORIZED,
+                &reason,
+                Some("invalid_token"),
             ),
+            Err(Rejection::NoScope) => challenge(
+                verifier,
+                StatusCode::FORBIDDEN,
+                "the access token has neither the invoices:read nor the invoices:write scope",
+                Some("insufficient_scope"),
+            ),
+            Err(Rejection::KeysUnavailable(reason)) => {
+                // Where the keys are and why they failed is for the log, not for the caller.
+                tracing::warn!("access token not checked: {reason}");
+                refuse(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the identity provider's signing keys cannot be fetched now; try again shortly"
+                        .into(),
+                )
+            }
         };
     }
     if static_token.is_some() {
@@ -153,12 +169,19 @@ pub(super) async fn check(
         );
         return response;
     }
+    // No authentication configured (loopback, or a proxy in front authenticates).
+    request.extensions_mut().insert(Access::Full);
     next.run(request).await
 }
 
 /// `401` with the OAuth challenge of RFC 9728: where the protected-resource metadata is, and
 /// with `error` the RFC 6750 error code and `message` as its description.
-fn challenge(verifier: &Verifier, message: &str, error: Option<&str>) -> Response {
+fn challenge(
+    verifier: &Verifier,
+    status: StatusCode,
+    message: &str,
+    error: Option<&str>,
+) -> Response {
     let mut value = format!(
         r#"Bearer resource_metadata="{}", scope="{} {}""#,
         verifier.config().resource_metadata_url(),
@@ -175,7 +198,7 @@ fn challenge(verifier: &Verifier, message: &str, error: Option<&str>) -> Respons
             r#", error="{error}", error_description="{description}""#
         ));
     }
-    let mut response = refuse(StatusCode::UNAUTHORIZED, message.into());
+    let mut response = refuse(status, message.into());
     if let Ok(value) = header::HeaderValue::from_str(&value) {
         response
             .headers_mut()
@@ -242,7 +265,13 @@ async fn signed_download(
                 at.format("%Y-%m-%d %H:%M UTC")
             ),
         )),
-        Err(e) => Err(super::rest::error_response(&e)),
+        Err(e) => {
+            tracing::error!("cannot check a download link: {e}");
+            Err(refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the download link cannot be checked now; try again shortly".into(),
+            ))
+        }
     })
 }
 

@@ -290,7 +290,7 @@ fn router(server: InvoiceServer, config: HttpConfig, integrity: Integrity) -> (R
         // the protected-resource metadata names the identity provider.
         .route(
             "/.well-known/{*rest}",
-            axum::routing::any(routes::well_known),
+            axum::routing::any(routes::well_known).layer(cors(&config)),
         )
         .merge(guarded)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))

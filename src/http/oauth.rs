@@ -7,6 +7,7 @@
 //! RFC 8707), its expiry (by the engine's clock) and its scope: `invoices:write` may call every
 //! tool, `invoices:read` only those that read. The static token keeps working beside it.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::jwk::JwkSet;
@@ -87,20 +88,26 @@ pub struct Verifier {
     /// The client that fetches the keys, or why none could be built.
     client: std::result::Result<reqwest::Client, String>,
     clock: Clock,
-    keys: tokio::sync::Mutex<Keys>,
+    /// The keys as last fetched; read without waiting, replaced whole after a fetch.
+    keys: std::sync::RwLock<Option<Arc<Keys>>>,
+    /// Held by the one fetch that runs; its value is when the last fetch started.
+    fetching: tokio::sync::Mutex<Option<Instant>>,
+    /// The JWKS URL, once given or discovered.
+    jwks_url: tokio::sync::Mutex<Option<String>>,
 }
 
-#[derive(Default)]
+/// The provider's usable keys and when they were fetched.
 struct Keys {
-    jwks_url: Option<String>,
-    set: Option<JwkSet>,
-    fetched: Option<Instant>,
+    set: JwkSet,
+    fetched: Instant,
 }
 
 /// The claims read from an access token (the library checks `iss` and `aud`).
 #[derive(Debug, serde::Deserialize)]
 struct Claims {
     exp: i64,
+    #[serde(default)]
+    nbf: Option<i64>,
     #[serde(default)]
     scope: Option<String>,
     /// Entra ID and some others: `scp`, a string or a list.
@@ -116,10 +123,9 @@ impl Verifier {
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"));
         Verifier {
-            keys: tokio::sync::Mutex::new(Keys {
-                jwks_url: config.jwks_url.clone(),
-                ..Keys::default()
-            }),
+            keys: std::sync::RwLock::new(None),
+            fetching: tokio::sync::Mutex::new(None),
+            jwks_url: tokio::sync::Mutex::new(config.jwks_url.clone()),
             config,
             client,
             clock,
@@ -170,6 +176,14 @@ impl Verifier {
                 at.format("%Y-%m-%d %H:%M:%S UTC")
             )));
         }
+        if claims
+            .nbf
+            .is_some_and(|nbf| nbf.saturating_sub(LEEWAY_SECS) > now)
+        {
+            return Err(Rejection::Invalid(
+                "the access token is not valid yet (nbf)".into(),
+            ));
+        }
         let scopes = scopes(&claims);
         if scopes.iter().any(|s| s == SCOPE_WRITE) {
             Ok(Access::Full)
@@ -180,52 +194,127 @@ impl Verifier {
         }
     }
 
-    /// The decoding key with id `kid` (the only key when the token names none), fetching the
-    /// provider's keys when they are stale or do not know `kid`.
+    /// The decoding key with id `kid` (the only key when the token names none). Keys that are
+    /// fresh and know `kid` are used at once; otherwise one fetch runs (at most every
+    /// [`REFETCH_AT_MOST_EVERY`] for an unknown key id) while other requests go on with the keys
+    /// at hand, and a request waits for it only when there are none.
     async fn key_for(&self, kid: Option<&str>) -> std::result::Result<DecodingKey, Rejection> {
-        let mut keys = self.keys.lock().await;
-        let stale = keys.fetched.is_none_or(|at| at.elapsed() > KEYS_FRESH_FOR);
-        let known = keys.set.as_ref().and_then(|set| find(set, kid)).is_some();
-        let may_refetch = keys
-            .fetched
-            .is_none_or(|at| at.elapsed() > REFETCH_AT_MOST_EVERY);
-        if stale || (!known && may_refetch) {
-            match self.fetch(&mut keys).await {
-                Ok(()) => {}
-                // Keys fetched before keep working while the provider is away.
-                Err(e) if keys.set.is_some() => {
-                    tracing::warn!("cannot refresh the identity provider's keys: {e}");
-                }
-                Err(e) => return Err(Rejection::KeysUnavailable(e.to_string())),
-            }
-        }
-        let jwk = keys
-            .set
+        let current = self.snapshot();
+        let fresh = current
             .as_ref()
-            .and_then(|set| find(set, kid))
-            .ok_or_else(|| {
-                Rejection::Invalid(match kid {
-                    Some(kid) => format!("no key '{kid}' in the identity provider's JWKS"),
-                    None => "the token names no key id and the JWKS has several keys".into(),
-                })
-            })?;
+            .is_some_and(|keys| keys.fetched.elapsed() <= KEYS_FRESH_FOR);
+        let known = current
+            .as_ref()
+            .is_some_and(|keys| find(&keys.set, kid).is_some());
+        let keys = if fresh && known {
+            current
+        } else {
+            self.refresh(current, kid).await?
+        };
+        let Some(keys) = keys else {
+            return Err(Rejection::KeysUnavailable(
+                "no signing keys fetched yet".into(),
+            ));
+        };
+        let jwk = find(&keys.set, kid).ok_or_else(|| {
+            Rejection::Invalid(match kid {
+                Some(kid) => format!(
+                    "no key '{}' in the identity provider's JWKS",
+                    kid.chars().take(64).collect::<String>()
+                ),
+                None => "the token names no key id and the JWKS has several keys".into(),
+            })
+        })?;
         DecodingKey::from_jwk(jwk)
             .map_err(|e| Rejection::Invalid(format!("the provider's key cannot be used: {e}")))
     }
 
-    async fn fetch(&self, keys: &mut Keys) -> Result<()> {
-        keys.fetched = Some(Instant::now());
-        let url = match &keys.jwks_url {
-            Some(url) => url.clone(),
-            None => {
-                let url = self.discover_jwks_url().await?;
-                keys.jwks_url = Some(url.clone());
-                url
+    fn snapshot(&self) -> Option<Arc<Keys>> {
+        self.keys
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Fetch the keys if no fetch ran in the last [`REFETCH_AT_MOST_EVERY`] (or the keys are
+    /// stale), and return the keys to use. With keys at hand and another fetch running, those
+    /// keys are used without waiting.
+    async fn refresh(
+        &self,
+        current: Option<Arc<Keys>>,
+        kid: Option<&str>,
+    ) -> std::result::Result<Option<Arc<Keys>>, Rejection> {
+        let mut last = match (&current, self.fetching.try_lock()) {
+            (_, Ok(guard)) => guard,
+            (Some(_), Err(_)) => return Ok(current),
+            (None, Err(_)) => self.fetching.lock().await,
+        };
+        // Another request may have fetched while this one waited.
+        let latest = self.snapshot();
+        let fresh = latest
+            .as_ref()
+            .is_some_and(|keys| keys.fetched.elapsed() <= KEYS_FRESH_FOR);
+        let known = latest
+            .as_ref()
+            .is_some_and(|keys| find(&keys.set, kid).is_some());
+        if fresh && known {
+            return Ok(latest);
+        }
+        if last.is_some_and(|at| at.elapsed() < REFETCH_AT_MOST_EVERY) {
+            return match latest {
+                Some(keys) => Ok(Some(keys)),
+                None => Err(Rejection::KeysUnavailable(
+                    "the last fetch of the signing keys failed moments ago".into(),
+                )),
+            };
+        }
+        *last = Some(Instant::now());
+        match self.fetch().await {
+            Ok(set) => {
+                let keys = Arc::new(Keys {
+                    set,
+                    fetched: Instant::now(),
+                });
+                *self
+                    .keys
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(keys.clone());
+                Ok(Some(keys))
+            }
+            Err(e) => {
+                tracing::warn!("cannot fetch the identity provider's signing keys: {e}");
+                match latest {
+                    // Keys fetched before keep working while the provider is away.
+                    Some(keys) => Ok(Some(keys)),
+                    None => Err(Rejection::KeysUnavailable(e.to_string())),
+                }
+            }
+        }
+    }
+
+    /// The provider's keys; keys this server cannot use (other algorithms or key types) are
+    /// skipped, as RFC 7517 §5 asks, instead of failing the whole set.
+    async fn fetch(&self) -> Result<JwkSet> {
+        let url = {
+            let mut known = self.jwks_url.lock().await;
+            match known.clone() {
+                Some(url) => url,
+                None => {
+                    let url = self.discover_jwks_url().await?;
+                    *known = Some(url.clone());
+                    url
+                }
             }
         };
-        let set: JwkSet = self.get_json(&url).await?;
-        keys.set = Some(set);
-        Ok(())
+        let document: Value = self.get_json(&url).await?;
+        let keys = document
+            .get("keys")
+            .and_then(Value::as_array)
+            .ok_or_else(|| Error::storage(format!("{url} is not a JWKS (no \"keys\")")))?
+            .iter()
+            .filter_map(|key| serde_json::from_value(key.clone()).ok())
+            .collect();
+        Ok(JwkSet { keys })
     }
 
     /// `jwks_uri` from the provider's OpenID or OAuth discovery document.
@@ -237,7 +326,7 @@ impl Verifier {
             match self.get_json::<Value>(&url).await {
                 Ok(value) => {
                     if let Some(jwks) = value.get("jwks_uri").and_then(Value::as_str) {
-                        return Ok(jwks.to_string());
+                        return secure_url("jwks_uri", jwks);
                     }
                     last = Some(Error::storage(format!("{url} names no jwks_uri")));
                 }
@@ -262,6 +351,28 @@ impl Verifier {
             .json::<T>()
             .await
             .map_err(failed)
+    }
+}
+
+/// `url` when it is https, or http to a loopback host (a provider on the same machine);
+/// signing keys fetched over plain HTTP from elsewhere could be swapped on the way.
+pub fn secure_url(field: &str, url: &str) -> Result<String> {
+    let url = url.trim();
+    let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+        .iter()
+        .any(|prefix| {
+            url.strip_prefix(prefix)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/']))
+        });
+    if url.starts_with("https://") || loopback {
+        Ok(url.to_string())
+    } else {
+        Err(Error::validation(
+            field,
+            format!(
+                "'{url}' must be an https URL (plain http only to 127.0.0.1, localhost or [::1])"
+            ),
+        ))
     }
 }
 
@@ -332,6 +443,26 @@ mod tests {
             "https://id.example.com/realms/acme"
         );
         assert_eq!(split_origin("http://h:1"), ("http://h:1", ""));
+    }
+
+    #[test]
+    fn keys_come_only_over_https_or_from_this_machine() {
+        for ok in [
+            "https://id.example.com/jwks",
+            "http://127.0.0.1:8080/jwks",
+            "http://localhost/jwks",
+            "http://[::1]:9/x",
+        ] {
+            assert_eq!(secure_url("f", ok).ok().as_deref(), Some(ok));
+        }
+        for refused in [
+            "http://id.example.com/jwks",
+            "http://127.0.0.1.evil.example/jwks",
+            "http://localhost.evil.example",
+            "ftp://x",
+        ] {
+            assert!(secure_url("f", refused).is_err(), "{refused}");
+        }
     }
 
     #[test]

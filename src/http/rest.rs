@@ -32,7 +32,7 @@ pub(super) async fn list(
     let tools: Vec<Value> = state
         .shared
         .server
-        .tools_for(access.map(|a| a.0).unwrap_or_default())
+        .tools_for(access.map_or(crate::mcp::Access::ReadOnly, |a| a.0))
         .filter_map(|spec| serde_json::to_value(&spec.tool).ok())
         .collect();
     axum::Json(json!({ "tools": tools })).into_response()
@@ -87,7 +87,7 @@ pub(super) async fn call(
             base,
             Source::Http,
             progress,
-            access.map(|a| a.0).unwrap_or_default(),
+            access.map_or(crate::mcp::Access::ReadOnly, |a| a.0),
         )
         .await
     {

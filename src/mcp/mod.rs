@@ -55,9 +55,18 @@ pub enum Access {
 }
 
 impl Access {
-    /// The access of a request, from the extensions the HTTP guard set.
-    pub fn of(extensions: &axum::http::Extensions) -> Access {
-        extensions.get::<Access>().copied().unwrap_or_default()
+    /// The access of a call: from the extensions the HTTP guard set on its request (none set
+    /// means only reading: a route the guard did not see must not write), or full over stdio
+    /// (no HTTP request).
+    pub fn of_call(parts: Option<&axum::http::request::Parts>) -> Access {
+        match parts {
+            Some(parts) => parts
+                .extensions
+                .get::<Access>()
+                .copied()
+                .unwrap_or(Access::ReadOnly),
+            None => Access::Full,
+        }
     }
 }
 
@@ -314,11 +323,7 @@ impl ServerHandler for InvoiceServer {
         _request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        let access = context
-            .extensions
-            .get::<axum::http::request::Parts>()
-            .map(|parts| Access::of(&parts.extensions))
-            .unwrap_or_default();
+        let access = Access::of_call(context.extensions.get::<axum::http::request::Parts>());
         Ok(ListToolsResult::with_all_items(
             self.tools_for(access)
                 .map(|spec| spec.tool.clone())
@@ -339,11 +344,7 @@ impl ServerHandler for InvoiceServer {
     ) -> Result<CallToolResponse, McpError> {
         let arguments = Value::Object(request.arguments.unwrap_or_default());
         let base = self.download_base(&context);
-        let access = context
-            .extensions
-            .get::<axum::http::request::Parts>()
-            .map(|parts| Access::of(&parts.extensions))
-            .unwrap_or_default();
+        let access = Access::of_call(context.extensions.get::<axum::http::request::Parts>());
         let structured = speaks_structured_output(&context);
         // With a progress token, the steps of long calls go out as notifications, all before
         // the result.

@@ -192,14 +192,20 @@ impl Store {
         }
         let mut wal = self.path.as_os_str().to_owned();
         wal.push("-wal");
-        std::fs::File::open(&wal)
-            .and_then(|file| file.sync_all())
-            .map_err(|e| {
-                Error::storage(format!(
-                    "cannot sync {} to disk: {e}",
-                    Path::new(&wal).display()
-                ))
-            })
+        let wal = PathBuf::from(wal);
+        // The log may have been made by that very commit: its directory entry is synced too.
+        let directory = match self.path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        for path in [&wal, &directory] {
+            std::fs::File::open(path)
+                .and_then(|file| file.sync_all())
+                .map_err(|e| {
+                    Error::storage(format!("cannot sync {} to disk: {e}", path.display()))
+                })?;
+        }
+        Ok(())
     }
 
     /// Run `f` in a read transaction (one consistent snapshot) at the instant `now`.
