@@ -146,7 +146,7 @@ fn head_of(url: &str, headers: &[(&str, &str)]) -> (u16, String) {
     all.extend_from_slice(headers);
     let ping = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
     let (status, head, _) = http_exchange("POST", url, &all, ping);
-    (status, head)
+    (status, head.to_ascii_lowercase())
 }
 
 #[test]

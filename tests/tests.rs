@@ -3,6 +3,7 @@
 
 mod util;
 
+mod authserver;
 mod browser;
 mod cli;
 mod concurrency;

@@ -355,7 +355,7 @@ pub fn http_request(
     (status, body)
 }
 
-/// [`http_request`] that also returns the response head (status line and headers), lower-case.
+/// [`http_request`] that also returns the response head (status line and headers).
 pub fn http_exchange(
     method: &str,
     url: &str,
@@ -390,13 +390,15 @@ pub fn http_exchange(
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
     let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    let head = head.to_ascii_lowercase();
-    let body = if head.contains("transfer-encoding: chunked") {
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         dechunk(body)
     } else {
         body.to_string()
     };
-    (status, head, body)
+    (status, head.to_string(), body)
 }
 
 fn dechunk(body: &str) -> String {

@@ -45,6 +45,7 @@ const SERVE_KEYS: &[&str] = &[
     "init_timeout_secs",
     "session_idle_secs",
     "link_ttl_hours",
+    "oauth_builtin",
     "oauth_issuer",
     "oauth_audience",
     "oauth_jwks_url",
@@ -201,6 +202,7 @@ pub(super) fn print(cli: &Cli, args: &ServeArgs) -> Result<()> {
             "session_idle_secs": http.session_idle_timeout.as_secs(),
             "link_ttl_hours": args.link_ttl_hours,
             "oauth": http.oauth.as_ref().map(|o| serde_json::json!({
+                "builtin": http.oauth_builtin,
                 "issuer": o.issuer, "audience": o.audience, "jwks_url": o.jwks_url,
             })),
             "read_only": args.read_only,

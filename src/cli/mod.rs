@@ -110,6 +110,10 @@ pub enum Command {
     /// stops working.
     #[command(subcommand)]
     Links(LinksCommand),
+    /// The owner of a server with `--oauth-builtin`: `set-password` reads the password (at
+    /// least 12 characters) from the first line of standard input.
+    #[command(subcommand)]
+    Owner(OwnerCommand),
     /// Ask a running server's health endpoint; exits 0 when it answers 200 (for HEALTHCHECK).
     Health {
         /// The health URL; by default the address the server serving --db listens on (from the
@@ -124,6 +128,17 @@ pub enum Command {
         #[arg(long, default_value = "invoicer-demo")]
         out: PathBuf,
     },
+}
+
+/// `invoicer owner …`.
+#[derive(Debug, Subcommand)]
+pub enum OwnerCommand {
+    /// Set the password the owner signs in with when an assistant connects (OAuth consent).
+    /// Read from the first line of standard input, so it stays out of the shell history.
+    SetPassword,
+    /// End every authorization given to an application (claude.ai, ChatGPT, …): each has to
+    /// be allowed again. Setting a new password does this too.
+    RevokeAll,
 }
 
 /// `invoicer links …`.
@@ -201,6 +216,24 @@ pub fn run(cli: Cli) -> Result<()> {
             print_json(&serde_json::json!({
                 "rotated": true,
                 "message": "the link key was replaced: every download link given out before no longer works",
+            }))
+        }
+        Command::Owner(OwnerCommand::SetPassword) => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).map_err(|e| {
+                Error::validation("password", format!("cannot read standard input: {e}"))
+            })?;
+            engine.set_owner_password(line.trim_end_matches(['\r', '\n']))?;
+            print_json(&serde_json::json!({
+                "password_set": true,
+                "message": "the owner password is set; serve with --oauth-builtin --public-url URL",
+            }))
+        }
+        Command::Owner(OwnerCommand::RevokeAll) => {
+            let revoked = engine.revoke_all_oauth_grants()?;
+            print_json(&serde_json::json!({
+                "revoked": revoked,
+                "message": "every application has to be allowed again",
             }))
         }
         Command::Backup { path } => maintenance::backup(&engine, &path),

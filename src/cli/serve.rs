@@ -81,6 +81,11 @@ pub struct ServeArgs {
     /// Needs --public-url.
     #[arg(long, env = "INVOICER_OAUTH_ISSUER")]
     pub oauth_issuer: Option<String>,
+    /// OAuth: be the authorization server (for owners without an identity provider): clients
+    /// register themselves and the owner allows them with the password of
+    /// `invoicer owner set-password`. Needs --public-url.
+    #[arg(long, env = "INVOICER_OAUTH_BUILTIN", value_parser = clap::builder::BoolishValueParser::new())]
+    pub oauth_builtin: bool,
     /// OAuth: the audience the tokens must carry; by default the public URL + the MCP path.
     #[arg(long, env = "INVOICER_OAUTH_AUDIENCE")]
     pub oauth_audience: Option<String>,
@@ -175,6 +180,18 @@ pub(super) fn run(engine: Engine, args: ServeArgs, plan: Plan) -> Result<()> {
         .build()
         .map_err(|e| Error::internal(format!("cannot start the async runtime: {e}")))?;
     let engine = engine.with_link_ttl_hours(args.link_ttl_hours)?;
+    if args.oauth_builtin && args.read_only {
+        return Err(Error::validation(
+            "oauth_builtin",
+            "a read-only server cannot sign applications in (it would have to store their tokens); drop --read-only or use --oauth-issuer",
+        ));
+    }
+    if args.oauth_builtin && !args.stdio && !engine.owner_password_set()? {
+        return Err(Error::validation(
+            "oauth_builtin",
+            "set the owner password first (`invoicer owner set-password`): it is what you sign in with when an assistant connects",
+        ));
+    }
     let server =
         InvoiceServer::new(engine, args.read_only).with_public_url(args.public_url.clone());
     let mut config = match plan {
@@ -232,6 +249,29 @@ async fn serve_stdio(server: InvoiceServer) -> Result<()> {
 /// The OAuth settings: none without `--oauth-issuer`; the audience defaults to the public
 /// URL + the MCP path, the resource URL clients ask tokens for.
 fn oauth_config(args: &ServeArgs) -> Result<Option<http::oauth::OAuthConfig>> {
+    if args.oauth_builtin {
+        if args.oauth_issuer.is_some() {
+            return Err(Error::validation(
+                "oauth_builtin",
+                "choose one: --oauth-builtin (this server signs clients in) or --oauth-issuer (your identity provider does)",
+            ));
+        }
+        let Some(public) = args.public_url.as_deref() else {
+            return Err(Error::validation(
+                "public_url",
+                "--oauth-builtin needs the URL clients reach this server at (--public-url, e.g. https://invoices.example.com): it is the issuer of the tokens",
+            ));
+        };
+        // The owner password, codes and tokens cross this URL: TLS, or this machine only.
+        let issuer = http::oauth::secure_url("public_url", public)?
+            .trim_end_matches('/')
+            .to_string();
+        return Ok(Some(http::oauth::OAuthConfig {
+            audience: format!("{issuer}{}", args.http_path),
+            issuer,
+            jwks_url: None,
+        }));
+    }
     let Some(issuer) = args.oauth_issuer.as_deref().map(str::trim) else {
         return Ok(None);
     };
@@ -308,6 +348,7 @@ pub(super) fn http_config(args: &ServeArgs) -> Result<HttpConfig> {
     let oauth = oauth_config(args)?;
     Ok(HttpConfig {
         oauth,
+        oauth_builtin: args.oauth_builtin,
         host: args.host.clone(),
         port: args.port,
         mcp_path: args.http_path.clone(),

@@ -13,6 +13,7 @@ pub mod links;
 pub mod listing;
 pub mod money;
 pub mod numbering;
+pub mod oauth;
 pub mod party;
 pub mod patch;
 pub mod payment;

@@ -51,6 +51,38 @@ impl Engine {
         })
     }
 
+    /// A token that proves a form came from this server with `content` (e.g. the consent of
+    /// an authorization request) and is at most `seconds` old: `expires.signature`, under the
+    /// link key. Rotating the key voids open forms too.
+    pub fn form_token(&self, content: &str, seconds: i64) -> Result<String> {
+        let key = self.read(|tx| tx.link_key())?.ok_or_else(|| {
+            Error::storage("the database has no link key yet; open it once writable")
+        })?;
+        let expires = (self.clock.now() + Duration::seconds(seconds)).timestamp();
+        let claim = LinkClaim {
+            file: "form",
+            profile: Some(content),
+            expires,
+        };
+        Ok(format!("{expires}.{}", claim.sign(&key)))
+    }
+
+    /// Whether `token` is a [`Engine::form_token`] of `content` that has not expired.
+    pub fn check_form_token(&self, content: &str, token: &str) -> Result<bool> {
+        let Some((expires, signature)) = token.split_once('.') else {
+            return Ok(false);
+        };
+        let Ok(expires) = expires.parse::<i64>() else {
+            return Ok(false);
+        };
+        let claim = LinkClaim {
+            file: "form",
+            profile: Some(content),
+            expires,
+        };
+        Ok(self.check_download_link(&claim, signature)?.is_ok())
+    }
+
     /// Replace the link key: every download link given out so far stops working at once.
     pub fn rotate_link_key(&self) -> Result<()> {
         let key = new_link_key()?;

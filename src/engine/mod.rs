@@ -12,6 +12,7 @@ mod einvoice;
 mod import;
 mod links;
 mod maintenance;
+mod oauth;
 mod render;
 mod transitions;
 
@@ -22,6 +23,7 @@ pub use import::{ImportReport, Imported};
 pub use maintenance::{
     BackupReport, CheckReport, DocumentProblem, Integrity, SeriesCheck, TriggerCheck,
 };
+pub use oauth::{GrantError, TokenPair};
 pub use transitions::{ArchiveState, ArchiveStatus, Finalized};
 
 use std::path::Path;

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::AppState;
-use super::oauth::{Rejection, Verifier};
+use super::oauth::{OAuthConfig, Rejection};
 use crate::error::{Error, Result};
 use crate::mcp::Access;
 
@@ -113,28 +113,38 @@ pub(super) async fn check(
         request.extensions_mut().insert(Access::Full);
         return next.run(request).await;
     }
-    if let Some(verifier) = &state.shared.oauth {
+    let oauth = state
+        .shared
+        .oauth
+        .as_ref()
+        .map(|verifier| verifier.config())
+        .or(state.shared.auth_server.as_ref());
+    if let Some(oauth) = oauth {
         let Some(offered) = offered else {
             return challenge(
-                verifier,
+                oauth,
                 StatusCode::UNAUTHORIZED,
                 "a bearer token is required (Authorization: Bearer <token>): an OAuth access token of the identity provider, or the static token",
                 None,
             );
         };
-        return match verifier.verify(&offered).await {
+        let verdict = match &state.shared.oauth {
+            Some(verifier) => verifier.verify(&offered).await,
+            None => builtin_access(&state, &offered, &oauth.audience).await,
+        };
+        return match verdict {
             Ok(access) => {
                 request.extensions_mut().insert(access);
                 next.run(request).await
             }
             Err(Rejection::Invalid(reason)) => challenge(
-                verifier,
+                oauth,
                 StatusCode::UNAUTHORIZED,
                 &reason,
                 Some("invalid_token"),
             ),
             Err(Rejection::NoScope) => challenge(
-                verifier,
+                oauth,
                 StatusCode::FORBIDDEN,
                 "the access token has neither the invoices:read nor the invoices:write scope",
                 Some("insufficient_scope"),
@@ -176,15 +186,42 @@ pub(super) async fn check(
 
 /// `401` with the OAuth challenge of RFC 9728: where the protected-resource metadata is, and
 /// with `error` the RFC 6750 error code and `message` as its description.
+/// What an access token of the built-in authorization server may do.
+async fn builtin_access(
+    state: &AppState,
+    token: &str,
+    resource: &str,
+) -> Result<Access, Rejection> {
+    let engine = state.shared.server.engine().clone();
+    let (token, resource) = (token.to_string(), resource.to_string());
+    let checked =
+        tokio::task::spawn_blocking(move || engine.check_oauth_access_token(&token, &resource))
+            .await
+            .unwrap_or_else(|e| Err(Error::internal(e.to_string())));
+    match checked {
+        Ok(Ok(scope)) if crate::domain::oauth::scope_writes(&scope) => Ok(Access::Full),
+        Ok(Ok(scope))
+            if scope
+                .split_whitespace()
+                .any(|s| s == super::oauth::SCOPE_READ) =>
+        {
+            Ok(Access::ReadOnly)
+        }
+        Ok(Ok(_)) => Err(Rejection::NoScope),
+        Ok(Err(reason)) => Err(Rejection::Invalid(reason)),
+        Err(e) => Err(Rejection::KeysUnavailable(e.to_string())),
+    }
+}
+
 fn challenge(
-    verifier: &Verifier,
+    oauth: &OAuthConfig,
     status: StatusCode,
     message: &str,
     error: Option<&str>,
 ) -> Response {
     let mut value = format!(
         r#"Bearer resource_metadata="{}", scope="{} {}""#,
-        verifier.config().resource_metadata_url(),
+        oauth.resource_metadata_url(),
         super::oauth::SCOPE_READ,
         super::oauth::SCOPE_WRITE
     );

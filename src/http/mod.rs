@@ -18,6 +18,7 @@
 //! The transports only carry MCP messages; every session gets a clone of one
 //! [`InvoiceServer`] over one engine.
 
+mod authserver;
 mod guard;
 mod jsonrpc;
 mod listener;
@@ -86,8 +87,11 @@ pub struct HttpConfig {
     /// Bytes of answers a legacy SSE session may have waiting for a client that does not read
     /// its stream; a client that falls further behind is disconnected.
     pub sse_outbound_bytes: usize,
-    /// OAuth with an external identity provider, beside the static token.
+    /// OAuth beside the static token: with an external identity provider, or (with
+    /// `oauth_builtin`) with this server as the authorization server.
     pub oauth: Option<oauth::OAuthConfig>,
+    /// Whether this server is the authorization server (`authserver.rs`).
+    pub oauth_builtin: bool,
 }
 
 impl Default for HttpConfig {
@@ -118,6 +122,7 @@ impl Default for HttpConfig {
             },
             sse_outbound_bytes: 4 * 1024 * 1024,
             oauth: None,
+            oauth_builtin: false,
         }
     }
 }
@@ -191,8 +196,12 @@ struct Shared {
     rate_limiter: Option<ratelimit::RateLimiter>,
     /// The open TCP connections.
     connections: Arc<listener::Connections>,
-    /// Checks OAuth access tokens, when OAuth is configured.
+    /// Checks the access tokens of an external identity provider, when one is configured.
     oauth: Option<Arc<oauth::Verifier>>,
+    /// This server as the authorization server, when it is one.
+    auth_server: Option<oauth::OAuthConfig>,
+    /// Failed owner sign-ins on the consent page.
+    sign_ins: authserver::SignInLock,
 }
 
 /// The router over `server`, and the state it shares (with the token that closes its sessions).
@@ -235,10 +244,17 @@ fn router(server: InvoiceServer, config: HttpConfig, integrity: Integrity) -> (R
             }
         }
     });
-    let verifier = config
-        .oauth
-        .clone()
-        .map(|oauth| Arc::new(oauth::Verifier::new(oauth, server.engine().clock())));
+    let (verifier, auth_server) = match (config.oauth.clone(), config.oauth_builtin) {
+        (Some(oauth), true) => (None, Some(oauth)),
+        (Some(oauth), false) => (
+            Some(Arc::new(oauth::Verifier::new(
+                oauth,
+                server.engine().clock(),
+            ))),
+            None,
+        ),
+        (None, _) => (None, None),
+    };
     let state = AppState {
         shared: Arc::new(Shared {
             server,
@@ -254,6 +270,8 @@ fn router(server: InvoiceServer, config: HttpConfig, integrity: Integrity) -> (R
             rate_limiter: ratelimit::RateLimiter::new(config.rate_limit),
             connections: Arc::new(listener::Connections::default()),
             oauth: verifier,
+            auth_server,
+            sign_ins: authserver::SignInLock::default(),
         }),
     };
     let mcp = Router::new()
@@ -292,6 +310,12 @@ fn router(server: InvoiceServer, config: HttpConfig, integrity: Integrity) -> (R
             "/.well-known/{*rest}",
             axum::routing::any(routes::well_known).layer(cors(&config)),
         )
+        .merge(
+            authorization_server(&config).layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                ratelimit::limit,
+            )),
+        )
         .merge(guarded)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
@@ -299,6 +323,24 @@ fn router(server: InvoiceServer, config: HttpConfig, integrity: Integrity) -> (R
         ))
         .with_state(state.clone());
     (router, state)
+}
+
+/// The routes of the built-in authorization server (none without `--oauth-builtin`). They
+/// take no token (they are how a client gets one); the rate limits apply, and CORS for
+/// browser-based clients on allowed origins.
+fn authorization_server(config: &HttpConfig) -> Router<AppState> {
+    if !config.oauth_builtin {
+        return Router::new();
+    }
+    Router::new()
+        .route("/oauth/register", axum::routing::post(authserver::register))
+        .route(
+            "/oauth/authorize",
+            axum::routing::get(authserver::authorize_page).post(authserver::authorize_answer),
+        )
+        .route("/oauth/token", axum::routing::post(authserver::token))
+        .route("/oauth/revoke", axum::routing::post(authserver::revoke))
+        .layer(cors(config))
 }
 
 /// `response` with `guard` kept alive until its body (an event stream too) has been sent or

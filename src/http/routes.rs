@@ -147,9 +147,17 @@ pub(super) async fn well_known(
     State(state): State<AppState>,
     Path(rest): Path<String>,
 ) -> Response {
-    if let Some(verifier) = &state.shared.oauth {
+    let oauth = state
+        .shared
+        .oauth
+        .as_ref()
+        .map(|verifier| verifier.config())
+        .or(state.shared.auth_server.as_ref());
+    if let Some(config) = oauth {
+        if state.shared.auth_server.is_some() && rest == "oauth-authorization-server" {
+            return axum::Json(super::authserver::metadata(config)).into_response();
+        }
         // RFC 9728: at the well-known prefix, alone or followed by the resource's path.
-        let config = verifier.config();
         let wanted = config.resource_metadata_url();
         let resource_path = wanted
             .split_once("/.well-known/")

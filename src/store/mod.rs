@@ -18,6 +18,7 @@ mod documents;
 mod events;
 mod links;
 mod maintenance;
+mod oauth;
 mod open;
 mod seller;
 mod series;
@@ -39,6 +40,7 @@ pub use chain::{ChainBreak, ChainReport};
 pub use documents::{NewDocumentRow, PaymentRow};
 pub use links::new_link_key;
 pub use maintenance::integrity_of_file;
+pub use oauth::{ClientRow, GrantRow};
 pub use open::{SCHEMA_VERSION, expected_triggers};
 
 /// How long a connection waits for another writer before giving up.

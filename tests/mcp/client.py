@@ -7,6 +7,7 @@ across transports. A failed expectation exits non-zero with the reason on stderr
     client.py scenario    --transport stdio|sse|http|http-modern (--url URL | --bin B --db F)
     client.py auth        --url BASE --token T
     client.py oauth-scopes --url BASE --token ACCESS_TOKEN
+    client.py oauth-builtin --url BASE --password P [--scope S]
     client.py read-only   --url BASE --id N
     client.py concurrency --url BASE --bin B --db F --clients N
     client.py limits      --url BASE
@@ -448,8 +449,93 @@ async def oauth_scopes(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+async def oauth_builtin(args: argparse.Namespace) -> dict[str, Any]:
+    """The SDK's OAuth client against the built-in authorization server: discovery from the 401,
+    dynamic registration, PKCE, the consent page answered over HTTP (a wrong password first,
+    then --password), the token exchange, tool calls with the token, then the tokens it holds
+    (for the Rust side to replay and revoke)."""
+    import html
+    import re
+    from urllib.parse import parse_qs, urlparse
+
+    from mcp.client.auth import OAuthClientProvider
+    from mcp.shared.auth import AuthorizationCodeResult, OAuthClientMetadata
+
+    class Memory:
+        def __init__(self) -> None:
+            self.tokens = None
+            self.client = None
+
+        async def get_tokens(self):  # noqa: ANN201
+            return self.tokens
+
+        async def set_tokens(self, tokens) -> None:  # noqa: ANN001
+            self.tokens = tokens
+
+        async def get_client_info(self):  # noqa: ANN201
+            return self.client
+
+        async def set_client_info(self, info) -> None:  # noqa: ANN001
+            self.client = info
+
+    out: dict[str, Any] = {}
+    answer: dict[str, str | None] = {}
+
+    async def redirect_handler(url: str) -> None:
+        async with httpx2.AsyncClient() as http:
+            page = await http.get(url)
+            expect(page.status_code == 200, f"consent page: {page.status_code} {page.text[:300]}")
+            expect("frame-ancestors 'none'" in page.headers.get("content-security-policy", ""),
+                   "the consent page may not be framed")
+            fields = {k: html.unescape(v) for k, v in
+                      re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text)}
+            out["consent_fields"] = sorted(fields)
+            wrong = await http.post(f"{args.url}/oauth/authorize", data={**fields, "password": "not the password"})
+            out["wrong_password"] = [wrong.status_code, "Wrong password." in wrong.text]
+            forged = await http.post(f"{args.url}/oauth/authorize",
+                                     data={**fields, "form_token": "1.AAAA", "password": args.password})
+            out["forged_form"] = forged.status_code
+            # The owner gives reading only when --scope asks for no more.
+            access = "write" if "invoices:write" in args.scope.split() else "read"
+            allowed = await http.post(f"{args.url}/oauth/authorize",
+                                      data={**fields, "password": args.password, "access": access})
+            expect(allowed.status_code == 303, f"consent: {allowed.status_code} {allowed.text[:300]}")
+            query = parse_qs(urlparse(allowed.headers["location"]).query)
+            answer["code"] = query["code"][0]
+            answer["state"] = query.get("state", [None])[0]
+
+    async def callback_handler() -> AuthorizationCodeResult:
+        return AuthorizationCodeResult(code=answer["code"], state=answer["state"])
+
+    storage = Memory()
+    provider = OAuthClientProvider(
+        server_url=f"{args.url}/mcp",
+        client_metadata=OAuthClientMetadata(
+            redirect_uris=["http://127.0.0.1:53682/callback"], client_name="Python SDK test",
+            grant_types=["authorization_code", "refresh_token"], response_types=["code"],
+            token_endpoint_auth_method="none", scope=args.scope),
+        storage=storage, redirect_handler=redirect_handler, callback_handler=callback_handler)
+    http = streamable_http_client(f"{args.url}/mcp", http_client=create_mcp_http_client(auth=provider))
+    async with Client(http, mode="legacy") as client:
+        out["tools"] = sorted(t.name for t in (await client.list_tools()).tools)
+        listed = await call(client, "list_invoices", {})
+        out["listed"] = len(listed["items"])
+        if "invoices:write" in args.scope.split():
+            created = await call(client, "create_invoice_draft", draft())
+            out["created"] = created["status"]
+        else:
+            refused = await call_error(client, "create_invoice_draft", draft())
+            out["write"] = refused["code"]
+    out["client_id"] = storage.client.client_id
+    out["access_token"] = storage.tokens.access_token
+    out["refresh_token"] = storage.tokens.refresh_token
+    out["scope"] = storage.tokens.scope
+    return out
+
+
 CASES = {"scenario": scenario, "auth": auth, "read-only": read_only, "concurrency": concurrency,
-         "limits": limits, "shutdown": shutdown, "malformed": malformed, "oauth-scopes": oauth_scopes}
+         "limits": limits, "shutdown": shutdown, "malformed": malformed, "oauth-scopes": oauth_scopes,
+         "oauth-builtin": oauth_builtin}
 
 
 def main() -> None:
@@ -460,6 +546,8 @@ def main() -> None:
     parser.add_argument("--bin")
     parser.add_argument("--db")
     parser.add_argument("--token")
+    parser.add_argument("--password")
+    parser.add_argument("--scope", default="invoices:read invoices:write")
     parser.add_argument("--id", type=int)
     parser.add_argument("--pid", type=int)
     parser.add_argument("--clients", type=int, default=50)
