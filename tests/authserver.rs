@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use sha2::Digest;
 
 use crate::mcp::TestServer;
-use crate::util::{TestDb, draft, http_exchange, http_get, http_request, python_json};
+use crate::util::{TestDb, draft, form_encode, http_exchange, http_get, http_request, python_json};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -55,7 +55,7 @@ fn serve() -> (TestDb, TestServer) {
 fn form(server: &TestServer, path: &str, pairs: &[(&str, &str)]) -> (u16, String, String) {
     let body = pairs
         .iter()
-        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .map(|(k, v)| format!("{k}={}", form_encode(v)))
         .collect::<Vec<_>>()
         .join("&");
     http_exchange(
@@ -64,17 +64,6 @@ fn form(server: &TestServer, path: &str, pairs: &[(&str, &str)]) -> (u16, String
         &[("Content-Type", "application/x-www-form-urlencoded")],
         &body,
     )
-}
-
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn json_of(body: &str) -> Value {
@@ -91,6 +80,20 @@ fn location(head: &str) -> String {
         })
         .unwrap_or_else(|| panic!("no location: {head}"))
         .to_string()
+}
+
+/// The status of `list_invoices` called with `token`.
+fn list_with(server: &TestServer, token: &str) -> u16 {
+    http_request(
+        "POST",
+        &format!("{}/tools/list_invoices", server.url),
+        &[
+            ("Authorization", &format!("Bearer {token}")),
+            ("Content-Type", "application/json"),
+        ],
+        "{}",
+    )
+    .0
 }
 
 /// A query parameter of a URL.
@@ -120,6 +123,36 @@ fn challenge() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(VERIFIER))
 }
 
+/// The consent page for `client_id` (PKCE with [`VERIFIER`]) and its hidden fields.
+fn consent(server: &TestServer, client_id: &str, state: &str) -> (String, Vec<(String, String)>) {
+    let (status, page) = http_get(
+        &format!(
+            "{}/oauth/authorize?response_type=code&client_id={client_id}&redirect_uri={}&code_challenge={}&code_challenge_method=S256&state={state}",
+            server.url,
+            form_encode(REDIRECT),
+            challenge()
+        ),
+        &[],
+    );
+    assert_eq!(status, 200, "{page}");
+    let fields = hidden_fields(&page);
+    (page, fields)
+}
+
+/// Post the consent `fields` with one more `(name, value)`: status, head and body.
+fn answer(
+    server: &TestServer,
+    fields: &[(String, String)],
+    extra: (&str, &str),
+) -> (u16, String, String) {
+    let mut pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    pairs.push(extra);
+    form(server, "/oauth/authorize", &pairs)
+}
+
 /// Register a client and consent with the password: the client id and a code.
 fn client_and_code(server: &TestServer) -> (String, String) {
     let (status, registered) = crate::util::http_post_json(
@@ -132,22 +165,9 @@ fn client_and_code(server: &TestServer) -> (String, String) {
         .as_str()
         .unwrap()
         .to_string();
-    let url = format!(
-        "{}/oauth/authorize?response_type=code&client_id={client_id}&redirect_uri={}&code_challenge={}&code_challenge_method=S256&state=xyz",
-        server.url,
-        encode(REDIRECT),
-        challenge()
-    );
-    let (status, page) = http_get(&url, &[]);
-    assert_eq!(status, 200, "{page}");
+    let (page, fields) = consent(server, &client_id, "xyz");
     assert!(page.contains("Test client"), "{page}");
-    let mut fields = hidden_fields(&page);
-    fields.push(("password".into(), PASSWORD.into()));
-    let pairs: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let (status, head, body) = form(server, "/oauth/authorize", &pairs);
+    let (status, head, body) = answer(server, &fields, ("password", PASSWORD));
     assert_eq!(status, 303, "{body}");
     let back = location(&head);
     assert!(back.starts_with(REDIRECT), "{back}");
@@ -201,18 +221,7 @@ fn the_python_sdk_connects_through_the_built_in_authorization_server() {
     assert_eq!(status, 200, "{body}");
     let fresh = json_of(&body);
     let access = fresh["access_token"].as_str().unwrap().to_string();
-    let call = |token: &str| {
-        http_request(
-            "POST",
-            &format!("{}/tools/list_invoices", server.url),
-            &[
-                ("Authorization", &format!("Bearer {token}")),
-                ("Content-Type", "application/json"),
-            ],
-            "{}",
-        )
-    };
-    assert_eq!(call(&access).0, 200);
+    assert_eq!(list_with(&server, &access), 200);
     let (status, _, body) = form(
         &server,
         "/oauth/token",
@@ -227,7 +236,15 @@ fn the_python_sdk_connects_through_the_built_in_authorization_server() {
         body.contains("invalid_grant") && body.contains("already used"),
         "{body}"
     );
-    let (status, body) = call(&access);
+    let (status, body) = http_request(
+        "POST",
+        &format!("{}/tools/list_invoices", server.url),
+        &[
+            ("Authorization", &format!("Bearer {access}")),
+            ("Content-Type", "application/json"),
+        ],
+        "{}",
+    );
     assert_eq!(status, 401, "the replay revoked the new tokens too: {body}");
     assert!(body.contains("revoked"), "{body}");
 
@@ -254,10 +271,10 @@ fn the_python_sdk_connects_through_the_built_in_authorization_server() {
 
     // Revocation (RFC 7009).
     let access = out["access_token"].as_str().unwrap();
-    assert_eq!(call(access).0, 200);
+    assert_eq!(list_with(&server, access), 200);
     let (status, _, _) = form(&server, "/oauth/revoke", &[("token", access)]);
     assert_eq!(status, 200);
-    assert_eq!(call(access).0, 401);
+    assert_eq!(list_with(&server, access), 401);
 }
 
 #[test]
@@ -303,7 +320,7 @@ fn the_authorization_server_refuses_what_oauth_2_1_forbids() {
         &format!(
             "{}/oauth/authorize?response_type=code&client_id={client_id}&redirect_uri={}&code_challenge={}&code_challenge_method=S256",
             server.url,
-            encode("http://127.0.0.1:9/elsewhere"),
+            form_encode("http://127.0.0.1:9/elsewhere"),
             challenge()
         ),
         &[],
@@ -318,7 +335,7 @@ fn the_authorization_server_refuses_what_oauth_2_1_forbids() {
         &format!(
             "{}/oauth/authorize?response_type=code&client_id={client_id}&redirect_uri={}&state=s1",
             server.url,
-            encode(REDIRECT)
+            form_encode(REDIRECT)
         ),
         &[],
         "",
@@ -332,23 +349,8 @@ fn the_authorization_server_refuses_what_oauth_2_1_forbids() {
         "{page}"
     );
     // The owner may deny: back to the client with access_denied.
-    let (status, page) = http_get(
-        &format!(
-            "{}/oauth/authorize?response_type=code&client_id={client_id}&redirect_uri={}&code_challenge={}&code_challenge_method=S256&state=s2",
-            server.url,
-            encode(REDIRECT),
-            challenge()
-        ),
-        &[],
-    );
-    assert_eq!(status, 200);
-    let mut fields = hidden_fields(&page);
-    fields.push(("access".into(), "deny".into()));
-    let pairs: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let (status, head, _) = form(&server, "/oauth/authorize", &pairs);
+    let (_, fields) = consent(&server, &client_id, "s2");
+    let (status, head, _) = answer(&server, &fields, ("access", "deny"));
     assert_eq!(status, 303);
     let back = location(&head);
     assert_eq!(
@@ -361,7 +363,7 @@ fn the_authorization_server_refuses_what_oauth_2_1_forbids() {
         &format!(
             "{}/oauth/authorize?response_type=code&client_id={client_id}&redirect_uri={}&code_challenge={}&code_challenge_method=S256",
             server.url,
-            encode("http://127.0.0.1:40001/callback"),
+            form_encode("http://127.0.0.1:40001/callback"),
             challenge()
         ),
         &[],
@@ -429,22 +431,10 @@ fn the_authorization_server_refuses_what_oauth_2_1_forbids() {
     assert_eq!(tokens["token_type"], "Bearer");
     // The owner ends every authorization from the command line, while the server runs.
     let access = tokens["access_token"].as_str().unwrap();
-    let list = |token: &str| {
-        http_request(
-            "POST",
-            &format!("{}/tools/list_invoices", server.url),
-            &[
-                ("Authorization", &format!("Bearer {token}")),
-                ("Content-Type", "application/json"),
-            ],
-            "{}",
-        )
-        .0
-    };
-    assert_eq!(list(access), 200);
+    assert_eq!(list_with(&server, access), 200);
     let revoked = crate::util::json_out(&db.cli(&["owner", "revoke-all"]));
     assert!(revoked["revoked"].as_u64().unwrap() >= 1, "{revoked}");
-    assert_eq!(list(access), 401);
+    assert_eq!(list_with(&server, access), 401);
     let (status, _) = http_request(
         "POST",
         &format!("{}/tools/list_invoices", server.url),
@@ -457,29 +447,14 @@ fn the_authorization_server_refuses_what_oauth_2_1_forbids() {
     assert_eq!(status, 200);
 
     // Five wrong passwords lock the consent page.
-    let (status, page) = http_get(
-        &format!(
-            "{}/oauth/authorize?response_type=code&client_id={client_id}&redirect_uri={}&code_challenge={}&code_challenge_method=S256",
-            server.url,
-            encode(REDIRECT),
-            challenge()
-        ),
-        &[],
-    );
-    assert_eq!(status, 200);
-    let mut fields = hidden_fields(&page);
-    fields.push(("password".into(), "wrong wrong wrong".into()));
-    let pairs: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let (_, fields) = consent(&server, &client_id, "s3");
     for _ in 0..5 {
-        assert_eq!(form(&server, "/oauth/authorize", &pairs).0, 401);
+        assert_eq!(
+            answer(&server, &fields, ("password", "wrong wrong wrong")).0,
+            401
+        );
     }
-    let last = pairs.len() - 1;
-    let mut right = pairs.clone();
-    right[last] = ("password", PASSWORD);
-    let (status, _, body) = form(&server, "/oauth/authorize", &right);
+    let (status, _, body) = answer(&server, &fields, ("password", PASSWORD));
     assert_eq!(status, 429, "{body}");
 }
 

@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 
 use crate::mcp::TestServer;
 use crate::util::{
-    TestDb, draft, http_exchange, http_get, http_post_json, http_request, node_packages,
-    python_json,
+    TestDb, draft, form_encode, http_exchange, http_get, http_post_json, http_request,
+    node_packages, python_json,
 };
 
 const STATIC_TOKEN: &str = "oauth-test-static-token-0123456789";
@@ -94,17 +94,6 @@ impl Drop for OpenIdProvider {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn form_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn serve(db: &TestDb, provider: &OpenIdProvider, env: &[(&str, &str)]) -> TestServer {

@@ -337,6 +337,11 @@ pub fn http_get(url: &str, headers: &[(&str, &str)]) -> (u16, String) {
     http_request("GET", url, headers, "")
 }
 
+/// `text` encoded for a query or form value.
+pub fn form_encode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
 /// `POST url` with a JSON `body`: status and body.
 pub fn http_post_json(url: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
     let mut all = vec![("Content-Type", "application/json")];

@@ -539,23 +539,11 @@ fn redirect_back(redirect_uri: &str, pairs: &[(&str, &str)], state: Option<&str>
     response
 }
 
-/// `application/x-www-form-urlencoded` pairs (RFC 3986 unreserved characters kept).
+/// `application/x-www-form-urlencoded` pairs.
 fn url_encoded(pairs: &[(&str, &str)]) -> String {
-    let encode = |text: &str| -> String {
-        text.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    };
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
 }
 
 /// The token request (RFC 6749 §4.1.3, §6).

@@ -113,12 +113,7 @@ pub(super) async fn check(
         request.extensions_mut().insert(Access::Full);
         return next.run(request).await;
     }
-    let oauth = state
-        .shared
-        .oauth
-        .as_ref()
-        .map(|verifier| verifier.config())
-        .or(state.shared.auth_server.as_ref());
+    let oauth = state.shared.oauth_config();
     if let Some(oauth) = oauth {
         let Some(offered) = offered else {
             return challenge(

@@ -325,6 +325,17 @@ fn router(server: InvoiceServer, config: HttpConfig, integrity: Integrity) -> (R
     (router, state)
 }
 
+impl Shared {
+    /// The OAuth settings in force: the external provider's, or this server's as the
+    /// authorization server; `None` without OAuth.
+    fn oauth_config(&self) -> Option<&oauth::OAuthConfig> {
+        self.oauth
+            .as_ref()
+            .map(|verifier| verifier.config())
+            .or(self.auth_server.as_ref())
+    }
+}
+
 /// The routes of the built-in authorization server (none without `--oauth-builtin`). They
 /// take no token (they are how a client gets one); the rate limits apply, and CORS for
 /// browser-based clients on allowed origins.

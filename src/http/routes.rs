@@ -147,12 +147,7 @@ pub(super) async fn well_known(
     State(state): State<AppState>,
     Path(rest): Path<String>,
 ) -> Response {
-    let oauth = state
-        .shared
-        .oauth
-        .as_ref()
-        .map(|verifier| verifier.config())
-        .or(state.shared.auth_server.as_ref());
+    let oauth = state.shared.oauth_config();
     if let Some(config) = oauth {
         if state.shared.auth_server.is_some() && rest == "oauth-authorization-server" {
             return axum::Json(super::authserver::metadata(config)).into_response();
