@@ -124,7 +124,8 @@ pub fn check_redirect_uri(uri: &str) -> Result<()> {
     }
 }
 
-fn is_loopback(url: &url::Url) -> bool {
+/// Whether `url` names this machine: localhost or a loopback address.
+pub fn is_loopback(url: &url::Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(domain)) => domain == "localhost",
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),

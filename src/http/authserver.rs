@@ -16,8 +16,8 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::AppState;
 use super::oauth::OAuthConfig;
+use super::{AppState, blocking};
 use crate::domain::oauth::{SCOPE_READ, SCOPE_WRITE, granted_scope};
 use crate::engine::{Engine, GrantError};
 use crate::error::Error;
@@ -103,14 +103,6 @@ pub fn metadata(config: &OAuthConfig) -> Value {
 
 fn engine(state: &AppState) -> Engine {
     state.shared.server.engine().clone()
-}
-
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> crate::error::Result<T> + Send + 'static,
-) -> crate::error::Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .unwrap_or_else(|e| Err(Error::internal(e.to_string())))
 }
 
 /// An OAuth error answer (RFC 6749 §5.2).
@@ -788,7 +780,7 @@ fn consent_page(
         .unwrap_or_default();
     let body = format!(
         r#"<p><strong>{name}</strong> asks to {what}.</p>
-<p>It calls itself so; the name is not verified. It returns to <strong>{host}</strong> (<code>{uri}</code>).</p>{error}
+<p>The name is the application's own and is not verified. It returns to <strong>{host}</strong> (<code>{uri}</code>).</p>{error}
 <form method="post" action="{action}">{hidden}{choice}
 <label for="password">Owner password</label>
 <input type="password" id="password" name="password" autocomplete="current-password" autofocus>

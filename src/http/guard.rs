@@ -189,20 +189,9 @@ async fn builtin_access(
 ) -> Result<Access, Rejection> {
     let engine = state.shared.server.engine().clone();
     let (token, resource) = (token.to_string(), resource.to_string());
-    let checked =
-        tokio::task::spawn_blocking(move || engine.check_oauth_access_token(&token, &resource))
-            .await
-            .unwrap_or_else(|e| Err(Error::internal(e.to_string())));
+    let checked = super::blocking(move || engine.check_oauth_access_token(&token, &resource)).await;
     match checked {
-        Ok(Ok(scope)) if crate::domain::oauth::scope_writes(&scope) => Ok(Access::Full),
-        Ok(Ok(scope))
-            if scope
-                .split_whitespace()
-                .any(|s| s == super::oauth::SCOPE_READ) =>
-        {
-            Ok(Access::ReadOnly)
-        }
-        Ok(Ok(_)) => Err(Rejection::NoScope),
+        Ok(Ok(scope)) => super::oauth::access_of(scope.split_whitespace()),
         Ok(Err(reason)) => Err(Rejection::Invalid(reason)),
         Err(e) => Err(Rejection::KeysUnavailable(e.to_string())),
     }
@@ -273,7 +262,7 @@ async fn signed_download(
     };
     let engine = state.shared.server.engine().clone();
     let ttl = engine.link_ttl_hours();
-    let checked = tokio::task::spawn_blocking(move || {
+    let checked = super::blocking(move || {
         let claim = crate::domain::links::LinkClaim {
             file: &file,
             profile: profile.as_deref(),
@@ -281,8 +270,7 @@ async fn signed_download(
         };
         engine.check_download_link(&claim, &sig)
     })
-    .await
-    .unwrap_or_else(|e| Err(Error::internal(e.to_string())));
+    .await;
     use crate::domain::links::LinkRefusal;
     Some(match checked {
         Ok(Ok(())) => Ok(()),

@@ -325,6 +325,14 @@ fn router(server: InvoiceServer, config: HttpConfig, integrity: Integrity) -> (R
     (router, state)
 }
 
+/// Run `f` (engine work: database, renders) on the blocking pool; a panic in it is an
+/// internal error.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| Err(Error::internal(e.to_string())))
+}
+
 impl Shared {
     /// The OAuth settings in force: the external provider's, or this server's as the
     /// authorization server; `None` without OAuth.
@@ -493,9 +501,7 @@ impl BoundServer {
 /// serves, so the owner can read and export what is there.
 async fn startup_integrity(server: &InvoiceServer) -> Integrity {
     let engine = server.engine().clone();
-    let checked = tokio::task::spawn_blocking(move || engine.integrity())
-        .await
-        .unwrap_or_else(|e| Err(Error::internal(e.to_string())));
+    let checked = blocking(move || engine.integrity()).await;
     let integrity = checked.unwrap_or_else(|e| Integrity {
         ok: false,
         problems: vec![format!("the integrity check could not run: {e}")],

@@ -18,10 +18,7 @@ use crate::engine::Clock;
 use crate::error::{Error, Result};
 use crate::mcp::Access;
 
-/// The scope that lets a token call the tools that read.
-pub const SCOPE_READ: &str = "invoices:read";
-/// The scope that lets a token call every tool.
-pub const SCOPE_WRITE: &str = "invoices:write";
+pub use crate::domain::oauth::{SCOPE_READ, SCOPE_WRITE};
 
 /// How long fetched signing keys are used before they are fetched again.
 const KEYS_FRESH_FOR: Duration = Duration::from_secs(600);
@@ -184,14 +181,7 @@ impl Verifier {
                 "the access token is not valid yet (nbf)".into(),
             ));
         }
-        let scopes = scopes(&claims);
-        if scopes.iter().any(|s| s == SCOPE_WRITE) {
-            Ok(Access::Full)
-        } else if scopes.iter().any(|s| s == SCOPE_READ) {
-            Ok(Access::ReadOnly)
-        } else {
-            Err(Rejection::NoScope)
-        }
+        access_of(scopes(&claims).iter().map(String::as_str))
     }
 
     /// The decoding key with id `kid` (the only key when the token names none). Keys that are
@@ -358,13 +348,12 @@ impl Verifier {
 /// signing keys fetched over plain HTTP from elsewhere could be swapped on the way.
 pub fn secure_url(field: &str, url: &str) -> Result<String> {
     let url = url.trim();
-    let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
-        .iter()
-        .any(|prefix| {
-            url.strip_prefix(prefix)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/']))
-        });
-    if url.starts_with("https://") || loopback {
+    let secure = url::Url::parse(url).is_ok_and(|parsed| match parsed.scheme() {
+        "https" => parsed.host().is_some(),
+        "http" => crate::domain::oauth::is_loopback(&parsed),
+        _ => false,
+    });
+    if secure {
         Ok(url.to_string())
     } else {
         Err(Error::validation(
@@ -373,6 +362,22 @@ pub fn secure_url(field: &str, url: &str) -> Result<String> {
                 "'{url}' must be an https URL (plain http only to 127.0.0.1, localhost or [::1])"
             ),
         ))
+    }
+}
+
+/// What a token with `scopes` may do: everything with `invoices:write`, reading with
+/// `invoices:read`, nothing otherwise. Tokens of an identity provider and of the built-in
+/// authorization server alike.
+pub fn access_of<'a>(
+    scopes: impl IntoIterator<Item = &'a str>,
+) -> std::result::Result<Access, Rejection> {
+    let scopes: Vec<&str> = scopes.into_iter().collect();
+    if scopes.contains(&SCOPE_WRITE) {
+        Ok(Access::Full)
+    } else if scopes.contains(&SCOPE_READ) {
+        Ok(Access::ReadOnly)
+    } else {
+        Err(Rejection::NoScope)
     }
 }
 

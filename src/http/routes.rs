@@ -20,9 +20,7 @@ use crate::error::Error;
 /// damaged file), or `error` when the database does not answer.
 pub(super) async fn health(State(state): State<AppState>) -> Response {
     let engine = state.shared.server.engine().clone();
-    let database = tokio::task::spawn_blocking(move || engine.check_database())
-        .await
-        .unwrap_or_else(|e| Err(Error::internal(e.to_string())));
+    let database = super::blocking(move || engine.check_database()).await;
     let (streamable, sse) = state.shared.sessions.counts().await;
     let mut problems = state.shared.integrity.problems.clone();
     if state.shared.server.engine().damaged_file_seen() {
@@ -112,7 +110,7 @@ pub(super) async fn invoice_file(
         Err(e) => return error_response(&e),
     };
     let engine = state.shared.server.engine().with_source(Source::Http);
-    let made = tokio::task::spawn_blocking(move || match download {
+    let made = super::blocking(move || match download {
         Download::Pdf(key) => {
             let name = engine.get_invoice(&key)?.pdf_file_name();
             let pdf = engine.render_invoice_pdf(&key)?;
@@ -123,8 +121,7 @@ pub(super) async fn invoice_file(
             Ok((file.file_name, file.mime_type, file.bytes))
         }
     })
-    .await
-    .unwrap_or_else(|e| Err(Error::internal(e.to_string())));
+    .await;
     match made {
         Ok((file_name, mime_type, bytes)) => (
             [
