@@ -177,7 +177,7 @@ fn client_and_code(server: &TestServer) -> (String, String) {
 
 #[test]
 fn the_python_sdk_connects_through_the_built_in_authorization_server() {
-    let (_db, server) = serve();
+    let (db, server) = serve();
     let (status, body) = http_get(
         &format!("{}/.well-known/oauth-authorization-server", server.url),
         &[],
@@ -247,6 +247,31 @@ fn the_python_sdk_connects_through_the_built_in_authorization_server() {
     );
     assert_eq!(status, 401, "the replay revoked the new tokens too: {body}");
     assert!(body.contains("revoked"), "{body}");
+
+    // The consent, the tokens and the replay are in the access trail.
+    let trail = crate::util::json_out(&db.cli(&["owner", "access-log"]));
+    let kinds: Vec<&str> = trail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    for kind in [
+        "oauth_refresh_replayed",
+        "oauth_tokens_issued",
+        "oauth_consent",
+        "owner_password_set",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} missing: {trail}");
+    }
+    let consent = trail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "oauth_consent")
+        .unwrap();
+    assert_eq!(consent["source"], "http");
+    assert!(consent["detail"]["client_id"].is_string(), "{consent}");
 
     // A read scope only reads.
     let out = python_json(

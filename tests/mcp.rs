@@ -530,7 +530,7 @@ fn health_reports_version_database_and_sessions() {
     assert_eq!(body["status"], "ok");
     assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(body["database"]["ok"], true);
-    assert_eq!(body["database"]["schema_version"], 8);
+    assert_eq!(body["database"]["schema_version"], 9);
     assert_eq!(body["sessions"], json!({"streamable_http": 0, "sse": 0}));
     assert_eq!(body["tool_calls_in_flight"], 0);
 }

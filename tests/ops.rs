@@ -332,7 +332,7 @@ fn check_reports_status_counts_and_finds_a_skipped_number() {
     let report = json_out(&run_binary(&db.path, &["check"], ""));
     assert_eq!(report["ok"], true);
     assert_eq!(report["integrity"], json!(["ok"]));
-    assert_eq!(report["schema_version"], 8);
+    assert_eq!(report["schema_version"], 9);
     assert_eq!(
         report["documents"]["invoice"],
         json!({"draft": 1, "open": 3})

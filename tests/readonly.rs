@@ -39,7 +39,7 @@ fn serve_read_only_refuses_an_old_schema_and_leaves_the_file_as_it_was() {
         assert_eq!(out.status.code(), Some(7), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
-            stderr.contains("schema version 3, older than this build's 8")
+            stderr.contains("schema version 3, older than this build's 9")
                 && stderr.contains("check --repair"),
             "{args:?} says what to do: {stderr}"
         );
@@ -58,12 +58,12 @@ fn an_old_file_upgraded_once_links_its_rows_into_the_chain() {
     let path = v3_copy(&db);
     let report = json_out(&run_binary(&path, &["check", "--repair"], ""));
     assert_eq!(report["ok"], true, "{report}");
-    assert_eq!(report["schema_version"], 8);
+    assert_eq!(report["schema_version"], 9);
     assert_eq!(report["chain"]["genesis_pending"], false);
     // 2 documents with their states, 1 payment, 2 PDFs, and the events of 3 creates, 2
     // finalizations and 1 payment.
     assert_eq!(report["chain"]["links"], 2 * 2 + 1 + 2 + 6, "{report}");
-    assert_eq!(schema_version(&path), 8);
+    assert_eq!(schema_version(&path), 9);
     // Served read-only now, it answers.
     let server = TestServer::start(&path, &["--read-only"], &[]);
     let (status, body) = http_get(&format!("{}/health", server.url), &[]);

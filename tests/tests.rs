@@ -22,3 +22,4 @@ mod readonly;
 mod reference;
 mod render;
 mod tamper;
+mod web;

@@ -133,12 +133,33 @@ pub enum Command {
 /// `invoicer owner …`.
 #[derive(Debug, Subcommand)]
 pub enum OwnerCommand {
-    /// Set the password the owner signs in with when an assistant connects (OAuth consent).
+    /// Set the password the owner signs in with: to the web app (/app), and when an assistant
+    /// connects (OAuth consent).
     /// Read from the first line of standard input, so it stays out of the shell history.
     SetPassword,
-    /// End every authorization given to an application (claude.ai, ChatGPT, …): each has to
-    /// be allowed again. Setting a new password does this too.
+    /// End every authorization given to an application (claude.ai, ChatGPT, …), each has to
+    /// be allowed again, and sign every browser out of the web app. Setting a new password
+    /// does this too.
     RevokeAll,
+    /// Print the access trail, newest first: sign-ins to the web app, wrong passwords, sign-in
+    /// links, what was allowed to applications (consents, tokens, replays caught,
+    /// revocations) and new passwords. Kept for a year.
+    AccessLog {
+        /// How many entries, 1 to 1000.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Print a one-time link that signs a browser in to the web app without the password
+    /// (works 15 minutes, once).
+    LoginLink {
+        /// The server's address as the browser reaches it.
+        #[arg(
+            long,
+            env = "INVOICER_PUBLIC_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        public_url: String,
+    },
 }
 
 /// `invoicer links …`.
@@ -226,14 +247,27 @@ pub fn run(cli: Cli) -> Result<()> {
             engine.set_owner_password(line.trim_end_matches(['\r', '\n']))?;
             print_json(&serde_json::json!({
                 "password_set": true,
-                "message": "the owner password is set; serve with --oauth-builtin --public-url URL",
+                "message": "the owner password is set: sign in to the web app at /app, and with `serve --oauth-builtin --public-url URL` on the consent page when an assistant connects",
             }))
         }
         Command::Owner(OwnerCommand::RevokeAll) => {
-            let revoked = engine.revoke_all_oauth_grants()?;
+            let (revoked, signed_out) = engine.revoke_all_oauth_grants()?;
             print_json(&serde_json::json!({
                 "revoked": revoked,
-                "message": "every application has to be allowed again",
+                "signed_out": signed_out,
+                "message": "every application has to be allowed again, and every browser has to sign in again",
+            }))
+        }
+        Command::Owner(OwnerCommand::AccessLog { limit }) => {
+            print_json(&serde_json::json!({ "events": engine.access_log(limit)? }))
+        }
+        Command::Owner(OwnerCommand::LoginLink { public_url }) => {
+            let base = crate::http::oauth::secure_url("public_url", &public_url)?;
+            let (token, expires) = engine.create_login_link()?;
+            print_json(&serde_json::json!({
+                "url": format!("{}/app/sign-in/link?token={token}", base.trim_end_matches('/')),
+                "expires_at": expires,
+                "message": "open the link in your browser within 15 minutes; it works once",
             }))
         }
         Command::Backup { path } => maintenance::backup(&engine, &path),

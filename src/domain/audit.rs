@@ -19,6 +19,8 @@ pub enum Source {
     Mcp,
     /// Plain HTTP routes.
     Http,
+    /// The web app.
+    Web,
 }
 
 impl Source {
@@ -29,6 +31,7 @@ impl Source {
             Source::Cli => "cli",
             Source::Mcp => "mcp",
             Source::Http => "http",
+            Source::Web => "web",
         }
     }
 
@@ -39,6 +42,7 @@ impl Source {
             "cli" => Ok(Source::Cli),
             "mcp" => Ok(Source::Mcp),
             "http" => Ok(Source::Http),
+            "web" => Ok(Source::Web),
             other => Err(Error::validation(
                 "source",
                 format!("'{other}' is not a source (api, cli, mcp, http)"),
@@ -59,7 +63,7 @@ pub struct Event {
     /// Why, when the caller said.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// Details: the number assigned, the amount paid, … (always an object).
+    /// Details: number assigned, amount paid, … (an object).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     pub data: Option<serde_json::Value>,
@@ -71,9 +75,15 @@ mod tests {
 
     #[test]
     fn sources_round_trip() {
-        for source in [Source::Api, Source::Cli, Source::Mcp, Source::Http] {
+        for source in [
+            Source::Api,
+            Source::Cli,
+            Source::Mcp,
+            Source::Http,
+            Source::Web,
+        ] {
             assert_eq!(Source::parse(source.as_str()), Ok(source));
         }
-        assert!(Source::parse("web").is_err());
+        assert!(Source::parse("browser").is_err());
     }
 }

@@ -5,6 +5,7 @@
 pub mod attachment;
 pub mod audit;
 pub mod credit_note;
+pub mod dashboard;
 pub mod dates;
 pub mod digest;
 pub mod document;

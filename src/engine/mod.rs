@@ -7,6 +7,7 @@
 //! (opening, seller, customers, series).
 
 mod clock;
+mod dashboard;
 mod drafts;
 mod einvoice;
 mod import;
@@ -15,6 +16,7 @@ mod maintenance;
 mod oauth;
 mod render;
 mod transitions;
+mod web;
 
 pub use crate::domain::audit::Source;
 pub use crate::store::{ChainBreak, ChainReport};
@@ -25,6 +27,10 @@ pub use maintenance::{
 };
 pub use oauth::{GrantError, TokenPair};
 pub use transitions::{ArchiveState, ArchiveStatus, Finalized};
+pub use web::{
+    LOGIN_LINK_MINUTES, MAX_ACCESS_EVENTS, MAX_WEB_SESSIONS, SignInMethod, WEB_SESSION_DAYS,
+    WEB_SESSION_IDLE_HOURS, WebSession,
+};
 
 use std::path::Path;
 use std::sync::Arc;

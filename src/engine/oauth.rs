@@ -6,6 +6,7 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::Duration;
+use serde_json::json;
 
 use super::Engine;
 use crate::domain::oauth::{
@@ -47,7 +48,7 @@ impl GrantError {
 }
 
 /// 32 random bytes as a token.
-fn new_token() -> Result<String> {
+pub(super) fn new_token() -> Result<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
         .map_err(|e| Error::internal(format!("no randomness for a token: {e}")))?;
@@ -72,17 +73,32 @@ impl Engine {
             .hash_password(password.as_bytes(), &salt)
             .map_err(|e| Error::internal(format!("cannot hash the password: {e}")))?
             .to_string();
-        // A new password ends every authorization given with the old one.
+        // A new password ends every authorization and web session begun with the old one.
         self.write(|tx| {
             tx.set_owner_password_hash(&hash)?;
-            tx.revoke_all_grants().map(|_| ())
+            let sessions = tx.delete_all_web_sessions()?;
+            let authorizations = tx.revoke_all_grants()?;
+            self.log_access(
+                tx,
+                "owner_password_set",
+                json!({ "authorizations_revoked": authorizations, "sessions_ended": sessions }),
+            )
         })
     }
 
-    /// Revoke every authorization given to an application: each has to be allowed again.
-    /// How many there were.
-    pub fn revoke_all_oauth_grants(&self) -> Result<usize> {
-        self.write(|tx| tx.revoke_all_grants())
+    /// Revoke every authorization given to an application (each has to be allowed again) and
+    /// sign every browser out of the web app. How many authorizations and sessions there were.
+    pub fn revoke_all_oauth_grants(&self) -> Result<(usize, usize)> {
+        self.write(|tx| {
+            let (authorizations, sessions) =
+                (tx.revoke_all_grants()?, tx.delete_all_web_sessions()?);
+            self.log_access(
+                tx,
+                "revoke_all",
+                json!({ "authorizations_revoked": authorizations, "sessions_ended": sessions }),
+            )?;
+            Ok((authorizations, sessions))
+        })
     }
 
     /// Whether an owner password is set.
@@ -183,7 +199,15 @@ impl Engine {
             used: false,
             revoked: false,
         };
-        self.write(|tx| tx.insert_grant(&grant))?;
+        self.write(|tx| {
+            tx.insert_grant(&grant)?;
+            let name = tx.oauth_client(client_id)?.map(|c| c.client_name);
+            self.log_access(
+                tx,
+                "oauth_consent",
+                json!({ "client_id": client_id, "client_name": name, "scope": scope }),
+            )
+        })?;
         tracing::info!(client_id, scope, "owner consent: authorization code issued");
         Ok(code)
     }
@@ -223,6 +247,7 @@ impl Engine {
             }
             if !tx.use_grant(&grant.token_hash)? {
                 tx.revoke_family(&grant.family)?;
+                self.log_access(tx, "oauth_code_replayed", json!({ "client_id": client_id }))?;
                 return Ok(Err(GrantError::new(
                     "invalid_grant",
                     "the code was already used; the tokens it gave are revoked",
@@ -244,6 +269,11 @@ impl Engine {
                     "code_verifier does not match the code_challenge (PKCE S256)",
                 )));
             }
+            self.log_access(
+                tx,
+                "oauth_tokens_issued",
+                json!({ "client_id": client_id, "scope": grant.scope }),
+            )?;
             Ok(Ok(issue_pair(tx, &grant, now)?))
         })
     }
@@ -268,6 +298,7 @@ impl Engine {
             }
             if !tx.use_grant(&grant.token_hash)? {
                 tx.revoke_family(&grant.family)?;
+                self.log_access(tx, "oauth_refresh_replayed", json!({ "client_id": client_id }))?;
                 tracing::warn!(client_id, "a refresh token was used twice: its authorization is revoked");
                 return Ok(Err(GrantError::new(
                     "invalid_grant",
@@ -287,6 +318,7 @@ impl Engine {
         self.write(|tx| {
             if let Some(grant) = tx.grant(&oauth::token_hash(token))? {
                 tx.revoke_family(&grant.family)?;
+                self.log_access(tx, "oauth_revoked", json!({ "client_id": grant.client_id }))?;
             }
             Ok(())
         })

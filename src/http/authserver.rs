@@ -32,6 +32,18 @@ const LOCKOUT: Duration = Duration::from_secs(15 * 60);
 /// How long a consent page may wait for the owner.
 const CONSENT_SECONDS: i64 = 30 * 60;
 
+/// How a password check of [`SignInLock::check_password`] came out.
+pub(super) enum SignIn {
+    /// The owner's password.
+    Right,
+    /// Not the owner's password (it counts toward the lockout).
+    Wrong,
+    /// Too many wrong passwords lately: not checked.
+    Locked,
+    /// The check could not run.
+    Failed(Error),
+}
+
 /// Recent sign-in attempts by address. An attempt counts as failed from before its password
 /// is checked until it turns out right, so parallel guesses cannot slip past the limit; and
 /// one password check runs at a time (argon2 takes about 19 MiB and 50 ms each).
@@ -81,6 +93,39 @@ impl SignInLock {
             failures.remove(i);
         }
     }
+
+    /// Check the owner password for a sign-in from `ip`, within the lockout and one check at
+    /// a time: the consent page and the web app sign in through here.
+    pub(super) async fn check_password(
+        &self,
+        engine: &Engine,
+        ip: IpAddr,
+        password: String,
+    ) -> SignIn {
+        let Some(attempt) = self.begin(ip) else {
+            return SignIn::Locked;
+        };
+        let right = {
+            let _one_at_a_time = self.checking.acquire().await;
+            let engine = engine.clone();
+            blocking(move || engine.check_owner_password(&password)).await
+        };
+        match right {
+            Ok(true) => {
+                self.succeeded(attempt);
+                SignIn::Right
+            }
+            Ok(false) => {
+                tracing::warn!(ip = %ip, "wrong owner password");
+                let engine = engine.clone();
+                if let Err(e) = blocking(move || engine.record_failed_sign_in(ip)).await {
+                    tracing::error!("cannot write the access trail: {e}");
+                }
+                SignIn::Wrong
+            }
+            Err(e) => SignIn::Failed(e),
+        }
+    }
 }
 
 /// The authorization-server metadata (RFC 8414).
@@ -102,7 +147,11 @@ pub fn metadata(config: &OAuthConfig) -> Value {
 }
 
 fn engine(state: &AppState) -> Engine {
-    state.shared.server.engine().clone()
+    state
+        .shared
+        .server
+        .engine()
+        .with_source(crate::engine::Source::Http)
 }
 
 /// An OAuth error answer (RFC 6749 §5.2).
@@ -425,23 +474,23 @@ pub(super) async fn authorize_answer(
             checked.state.as_deref(),
         );
     }
-    let Some(attempt) = state.shared.sign_ins.begin(peer.ip()) else {
-        return page(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many failed sign-ins",
-            "<p>Signing in is locked for 15 minutes after five wrong passwords.</p>",
-        );
-    };
     let password = params.password.clone().unwrap_or_default();
-    let right = {
-        let _one_at_a_time = state.shared.sign_ins.checking.acquire().await;
-        let engine = engine.clone();
-        blocking(move || engine.check_owner_password(&password)).await
-    };
-    match right {
-        Ok(true) => state.shared.sign_ins.succeeded(attempt),
-        Ok(false) => {
-            tracing::warn!(client_id = checked.client_id, ip = %peer.ip(), "oauth: wrong owner password");
+    match state
+        .shared
+        .sign_ins
+        .check_password(&engine, peer.ip(), password)
+        .await
+    {
+        SignIn::Right => {}
+        SignIn::Locked => {
+            return page(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many failed sign-ins",
+                "<p>Signing in is locked for 15 minutes after five wrong passwords.</p>",
+            );
+        }
+        SignIn::Wrong => {
+            tracing::warn!(client_id = checked.client_id, "oauth: wrong owner password");
             let token = params.form_token.clone().unwrap_or_default();
             return consent_page(
                 &config.issuer,
@@ -451,9 +500,7 @@ pub(super) async fn authorize_answer(
                 Some("Wrong password."),
             );
         }
-        Err(e) => {
-            return unavailable(&e);
-        }
+        SignIn::Failed(e) => return unavailable(&e),
     }
     // The owner may allow less than was asked for: reading only.
     let scope = if params.access.as_deref() == Some("read") {

@@ -76,6 +76,24 @@ impl fmt::Debug for Token {
     }
 }
 
+/// The middleware of the web app's routes: the Host and Origin checks only (the app signs in
+/// with a session cookie, `web/session.rs`).
+pub(super) async fn check_browser(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let config = &state.shared.config;
+    let headers = request.headers();
+    if let Err(reason) = check_host(headers, &config.allowed_hosts) {
+        return refuse(StatusCode::FORBIDDEN, reason);
+    }
+    if let Err(reason) = check_origin(headers, &config.allowed_hosts, &config.allowed_origins) {
+        return refuse(StatusCode::FORBIDDEN, reason);
+    }
+    next.run(request).await
+}
+
 /// The middleware.
 pub(super) async fn check(
     State(state): State<AppState>,

@@ -28,6 +28,7 @@ mod rest;
 mod routes;
 mod sessions;
 mod sse;
+mod web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -152,6 +153,8 @@ impl HttpConfig {
             "/tools",
             "/openapi.json",
             "/.well-known",
+            "/oauth",
+            "/app",
         ] {
             if paths
                 .iter()
@@ -317,6 +320,17 @@ fn router(server: InvoiceServer, config: HttpConfig, integrity: Integrity) -> (R
             )),
         )
         .merge(guarded)
+        .merge(
+            web::routes(&state)
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    guard::check_browser,
+                ))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    ratelimit::limit,
+                )),
+        )
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
             config.body_read_timeout,

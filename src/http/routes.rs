@@ -12,7 +12,7 @@ use super::AppState;
 use super::rest::error_response;
 use crate::domain::digest::sha256_hex;
 use crate::einvoice::Target;
-use crate::engine::{DocumentKey, Source};
+use crate::engine::{DocumentKey, Engine, Source};
 use crate::error::Error;
 
 /// `GET /health`: 200 when the database answers and the record passed the integrity check at
@@ -62,7 +62,7 @@ pub(super) async fn health(State(state): State<AppState>) -> Response {
 }
 
 /// What `/invoices/{file}` names.
-enum Download {
+pub(super) enum Download {
     /// `{id}.pdf`: the PDF.
     Pdf(DocumentKey),
     /// `{id}.facturx.pdf` (`?profile=`) or `{id}.{format}.xml`: the e-invoice.
@@ -92,6 +92,25 @@ fn download_of(file: &str, profile: Option<&str>) -> Result<Download, Error> {
     ))
 }
 
+/// A file to download: its name, MIME type and bytes (the PDF rendered, or the e-invoice
+/// made, as the tools make them). Engine work: call it on the blocking pool.
+pub(super) fn make_file(
+    engine: &Engine,
+    download: Download,
+) -> Result<(String, &'static str, Vec<u8>), Error> {
+    match download {
+        Download::Pdf(key) => {
+            let name = engine.get_invoice(&key)?.pdf_file_name();
+            let pdf = engine.render_invoice_pdf(&key)?;
+            Ok((name, "application/pdf", pdf.pdf))
+        }
+        Download::EInvoice(key, target) => {
+            let file = engine.export_einvoice(&key, target)?;
+            Ok((file.file_name, file.mime_type, file.bytes))
+        }
+    }
+}
+
 /// Query of the download route.
 #[derive(Debug, serde::Deserialize)]
 pub(super) struct DownloadQuery {
@@ -110,18 +129,7 @@ pub(super) async fn invoice_file(
         Err(e) => return error_response(&e),
     };
     let engine = state.shared.server.engine().with_source(Source::Http);
-    let made = super::blocking(move || match download {
-        Download::Pdf(key) => {
-            let name = engine.get_invoice(&key)?.pdf_file_name();
-            let pdf = engine.render_invoice_pdf(&key)?;
-            Ok::<_, Error>((name, "application/pdf", pdf.pdf))
-        }
-        Download::EInvoice(key, target) => {
-            let file = engine.export_einvoice(&key, target)?;
-            Ok((file.file_name, file.mime_type, file.bytes))
-        }
-    })
-    .await;
+    let made = super::blocking(move || make_file(&engine, download)).await;
     match made {
         Ok((file_name, mime_type, bytes)) => (
             [

@@ -151,6 +151,11 @@ impl InvoiceServer {
         self
     }
 
+    /// The public URL set with `--public-url`, without a trailing slash.
+    pub fn public_url(&self) -> Option<&str> {
+        self.public_url.as_deref()
+    }
+
     /// The tools this server lists: all, or only those that read.
     pub fn tools(&self) -> impl Iterator<Item = &'static ToolSpec> + '_ {
         self.tools_for(Access::Full)

@@ -13,6 +13,7 @@ use serde::Serialize;
 use super::columns::{Amount, Json, amount};
 use super::customers::like_escape;
 use super::{Tx, sql_error};
+use crate::domain::dashboard::Counted;
 use crate::domain::document::{
     Document, DocumentContent, DocumentKind, DocumentRef, Line, NewInvoice, amount_due, is_overdue,
 };
@@ -519,6 +520,33 @@ impl Tx<'_> {
             None
         };
         Ok(Page { items, next_cursor })
+    }
+
+    /// The finalized documents the dashboard counts: every open one, and the others (not
+    /// void) issued on or after `since`.
+    pub fn dashboard_documents(&self, since: NaiveDate) -> Result<Vec<Counted>> {
+        let today = self.today()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, kind, status, number, buyer_name, customer_id, currency, issue_date,
+                     due_date, total_net, total_gross, amount_paid, amount_credited,
+                     json_extract(header, '$.paid_amount') AS paid_before,
+                     json_extract(header, '$.rounding_amount') AS rounding
+                 FROM documents
+                 WHERE status = 'open'
+                    OR (status IN ('paid', 'uncollectible') AND issue_date >= ?1)",
+            )
+            .map_err(sql_error)?;
+        let rows = stmt
+            .query_map([since.to_string()], |row| {
+                Ok(Counted {
+                    summary: summary(row, today)?,
+                    total_net: row.get::<_, Amount>("total_net")?.0,
+                })
+            })
+            .map_err(sql_error)?;
+        rows.map(|row| row.map_err(sql_error)).collect()
     }
 }
 

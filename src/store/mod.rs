@@ -22,6 +22,7 @@ mod oauth;
 mod open;
 mod seller;
 mod series;
+mod web;
 
 use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
@@ -42,6 +43,7 @@ pub use links::new_link_key;
 pub use maintenance::integrity_of_file;
 pub use oauth::{ClientRow, GrantRow};
 pub use open::{SCHEMA_VERSION, expected_triggers};
+pub use web::AccessEvent;
 
 /// How long a connection waits for another writer before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);

@@ -21,7 +21,7 @@ mod embedded {
 const APPLICATION_ID: i32 = 0x494E_5643;
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i32 = 8;
+pub const SCHEMA_VERSION: i32 = 9;
 
 impl super::Tx<'_> {
     /// The schema version of the open database (its newest applied migration).

@@ -81,7 +81,7 @@ pub(super) fn tools() -> Vec<ToolSpec> {
         ToolSpec::new::<ById, History>(
             "get_invoice_history",
             "Invoice history",
-            "The audit trail of a document: every change with time, verb (create, update, \
+            "A document's audit trail: every change with time, verb (create, update, \
              finalize, pay, void, …), the front end that made it and the reason given.",
             Effect::Reads,
             |cx, input| {

@@ -1,0 +1,207 @@
+//! The web app's two languages: German or English, picked from the browser's
+//! `Accept-Language`, and how each writes amounts, dates, statuses and kinds.
+
+use axum::http::HeaderMap;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::domain::document::DocumentKind;
+use crate::domain::lifecycle::Status;
+use crate::domain::money::Currency;
+
+/// The language of a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// English (the default).
+    En,
+    /// German.
+    De,
+}
+
+impl Lang {
+    /// The language the browser prefers of the two: the first `de` or `en` by quality in
+    /// `Accept-Language`; English when it names neither.
+    pub fn of(headers: &HeaderMap) -> Lang {
+        let Some(accept) = headers
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+        else {
+            return Lang::En;
+        };
+        let mut best: Option<(f32, Lang)> = None;
+        for (order, item) in accept.split(',').take(20).enumerate() {
+            let mut parts = item.split(';');
+            let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let quality = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let lang = match tag.split('-').next() {
+                Some("de") => Lang::De,
+                Some("en") => Lang::En,
+                _ => continue,
+            };
+            // Equal qualities keep the earlier entry.
+            let score = quality - order as f32 * 1e-4;
+            if quality > 0.0 && best.is_none_or(|(b, _)| score > b) {
+                best = Some((score, lang));
+            }
+        }
+        best.map_or(Lang::En, |(_, lang)| lang)
+    }
+
+    /// The `lang` attribute.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::De => "de",
+        }
+    }
+
+    /// `en` in English, `de` in German.
+    pub fn t(self, en: &'static str, de: &'static str) -> &'static str {
+        match self {
+            Lang::En => en,
+            Lang::De => de,
+        }
+    }
+
+    /// An amount with its currency: `1,234.50 EUR` or `1.234,50 EUR`.
+    pub fn money(self, amount: Decimal, currency: Currency) -> String {
+        format!(
+            "{} {}",
+            self.number(currency.rescale(amount)),
+            currency.code()
+        )
+    }
+
+    /// A decimal with grouped thousands, in the language's separators.
+    pub fn number(self, amount: Decimal) -> String {
+        let text = amount.abs().to_string();
+        let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+        let (group, point) = match self {
+            Lang::En => (',', '.'),
+            Lang::De => ('.', ','),
+        };
+        let mut grouped = String::new();
+        for (i, digit) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                grouped.push(group);
+            }
+            grouped.push(digit);
+        }
+        let sign = if amount.is_sign_negative() && !amount.is_zero() {
+            "−"
+        } else {
+            ""
+        };
+        if fraction.is_empty() {
+            format!("{sign}{grouped}")
+        } else {
+            format!("{sign}{grouped}{point}{fraction}")
+        }
+    }
+
+    /// A date: `30 Nov 2026` or `30.11.2026`.
+    pub fn date(self, date: NaiveDate) -> String {
+        match self {
+            Lang::En => date.format("%-d %b %Y").to_string(),
+            Lang::De => date.format("%d.%m.%Y").to_string(),
+        }
+    }
+
+    /// An optional date, or a dash.
+    pub fn maybe_date(self, date: Option<NaiveDate>) -> String {
+        date.map_or_else(|| "–".into(), |d| self.date(d))
+    }
+
+    /// A month's short name for the chart: `Nov` / `Nov.`.
+    pub fn month(self, month: NaiveDate) -> String {
+        use chrono::Datelike;
+        const EN: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        const DE: [&str; 12] = [
+            "Jan", "Feb", "Mär", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez",
+        ];
+        let names = match self {
+            Lang::En => EN,
+            Lang::De => DE,
+        };
+        names[month.month0() as usize % 12].to_string()
+    }
+
+    /// A UN/ECE unit code as printed on the PDF (`HUR` → `hrs` / `Std.`).
+    pub fn unit(self, code: &str) -> String {
+        let language = match self {
+            Lang::En => crate::domain::party::Language::En,
+            Lang::De => crate::domain::party::Language::De,
+        };
+        crate::render::format::unit(code, language)
+    }
+
+    /// `n` invoices: `1 invoice`, `3 invoices`.
+    pub fn invoices(self, n: usize) -> String {
+        let word = match (self, n) {
+            (Lang::En, 1) => "invoice",
+            (Lang::En, _) => "invoices",
+            (Lang::De, 1) => "Rechnung",
+            (Lang::De, _) => "Rechnungen",
+        };
+        format!("{n} {word}")
+    }
+
+    /// A status as the owner reads it.
+    pub fn status(self, status: Status) -> &'static str {
+        match status {
+            Status::Draft => self.t("Draft", "Entwurf"),
+            Status::Open => self.t("Open", "Offen"),
+            Status::Paid => self.t("Paid", "Bezahlt"),
+            Status::Void => self.t("Void", "Storniert"),
+            Status::Uncollectible => self.t("Uncollectible", "Uneinbringlich"),
+        }
+    }
+
+    /// A document kind.
+    pub fn kind(self, kind: DocumentKind) -> &'static str {
+        match kind {
+            DocumentKind::Invoice => self.t("Invoice", "Rechnung"),
+            DocumentKind::CreditNote => self.t("Credit note", "Gutschrift"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn accept(value: &str) -> Lang {
+        let mut headers = HeaderMap::new();
+        headers.insert(axum::http::header::ACCEPT_LANGUAGE, value.parse().unwrap());
+        Lang::of(&headers)
+    }
+
+    #[test]
+    fn the_browser_language_picks_german_or_english() {
+        assert_eq!(accept("de-DE,de;q=0.9,en;q=0.8"), Lang::De);
+        assert_eq!(accept("en-US,en;q=0.9,de;q=0.8"), Lang::En);
+        assert_eq!(accept("fr-FR,fr;q=0.9,de;q=0.5"), Lang::De);
+        assert_eq!(accept("en;q=0.2, de-AT;q=0.7"), Lang::De);
+        assert_eq!(accept("fr"), Lang::En);
+        assert_eq!(accept("de;q=0"), Lang::En);
+        assert_eq!(Lang::of(&HeaderMap::new()), Lang::En);
+    }
+
+    #[test]
+    fn amounts_and_dates_in_each_language() {
+        let eur = Currency::eur();
+        assert_eq!(Lang::En.money(dec!(1234567.5), eur), "1,234,567.50 EUR");
+        assert_eq!(Lang::De.money(dec!(1234567.5), eur), "1.234.567,50 EUR");
+        assert_eq!(Lang::De.money(dec!(-12), eur), "−12,00 EUR");
+        assert_eq!(Lang::En.money(dec!(999), eur), "999.00 EUR");
+        let day = NaiveDate::from_ymd_opt(2026, 11, 3).unwrap();
+        assert_eq!(Lang::En.date(day), "3 Nov 2026");
+        assert_eq!(Lang::De.date(day), "03.11.2026");
+    }
+}
