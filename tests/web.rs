@@ -185,6 +185,11 @@ fn the_owner_works_in_a_real_browser() {
     assert_eq!(at("pdf_type"), "application/pdf");
     assert_eq!(at("pdf_magic"), "%PDF-");
     assert!(at("pdf_opened").as_str().unwrap().ends_with("/file/pdf"));
+    assert_eq!(
+        at("pdf_frame_type"),
+        "application/pdf",
+        "the page frames its PDF"
+    );
 
     // The payment, through the engine's verb, recorded as coming from the web app.
     assert_eq!(at("payment_heading"), "Record payment");
@@ -421,7 +426,7 @@ fn the_app_needs_a_session_a_csrf_token_and_sends_safe_headers() {
     assert_eq!(header(&head, "content-type"), Some("application/pdf"));
     assert_eq!(
         header(&head, "content-security-policy"),
-        Some("default-src 'none'; frame-ancestors 'self'")
+        Some("frame-ancestors 'self'")
     );
     let (status, head, body) = http_exchange(
         "GET",
@@ -437,8 +442,33 @@ fn the_app_needs_a_session_a_csrf_token_and_sends_safe_headers() {
     );
     assert!(body.contains("CrossIndustryInvoice"));
 
-    // A form without the session's CSRF token is refused and changes nothing; with it, works.
-    let pay = |csrf: &str| {
+    // The payment form: the session's CSRF token and a single-use signed nonce.
+    let paid = || {
+        db.engine()
+            .get_invoice(&DocumentKey::Id(id))
+            .unwrap()
+            .amount_paid
+    };
+    let fields = || {
+        let (status, _, page) = http_exchange(
+            "GET",
+            &format!("{}/app/documents/{id}/pay", server.url),
+            &[("Cookie", &cookie), ("Accept-Language", "de-DE")],
+            "",
+        );
+        assert_eq!(status, 200, "{page}");
+        // The value of the input called `name` (its next `value` attribute).
+        let field = |name: &str| {
+            page.split(&format!("name=\"{name}\""))
+                .nth(1)
+                .and_then(|rest| rest.split("value=\"").nth(1))
+                .and_then(|rest| rest.split('"').next())
+                .unwrap_or_else(|| panic!("no {name} in {page}"))
+                .to_string()
+        };
+        (field("csrf"), field("once"), field("form"), field("amount"))
+    };
+    let pay = |csrf: &str, once: &str, form: &str, amount: &str| {
         http_exchange(
             "POST",
             &format!("{}/app/documents/{id}/pay", server.url),
@@ -446,51 +476,52 @@ fn the_app_needs_a_session_a_csrf_token_and_sends_safe_headers() {
                 ("Content-Type", "application/x-www-form-urlencoded"),
                 ("Cookie", &cookie),
             ],
-            &format!("csrf={csrf}&amount=100&date=2026-11-30"),
+            &format!(
+                "csrf={csrf}&once={once}&form={}&amount={}&date=2026-11-30&method=cash",
+                form_encode(form),
+                form_encode(amount)
+            ),
         )
     };
-    assert_eq!(pay("forged").0, 403);
-    assert_eq!(pay("").0, 403);
-    assert!(
-        db.engine()
-            .get_invoice(&DocumentKey::Id(id))
-            .unwrap()
-            .amount_paid
-            .is_zero()
+    let (csrf, once, form, prefilled) = fields();
+    assert_eq!(
+        prefilled, "904,40",
+        "the German page fills in the amount owed in German"
     );
-    let csrf = page
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap()
-        .to_string();
-    let (status, head, _) = pay(&csrf);
+    // Without the session's CSRF token, or with a forged form signature: refused, nothing paid.
+    assert_eq!(pay("forged", &once, &form, "100").0, 403);
+    assert_eq!(pay("", &once, &form, "100").0, 403);
+    assert_eq!(pay(&csrf, "other-nonce", &form, "100").0, 403);
+    assert!(paid().is_zero());
+    // A wrong amount is named, and the form comes back with what was typed; so is one with
+    // more decimals than the currency has (never rounded to a smaller payment).
+    for typed in ["12x", "1,1904"] {
+        let (csrf, once, form, _) = fields();
+        let (status, _, body) = pay(&csrf, &once, &form, typed);
+        assert_eq!(status, 422, "{typed}");
+        assert!(body.contains("is not an amount in EUR"), "{body}");
+        assert!(body.contains("value=\"cash\""), "{body}");
+    }
+    assert!(paid().is_zero());
+    // German notation with a thousands point is read as meant; the same form twice (a
+    // double-click) records one payment.
+    let (csrf, once, form, _) = fields();
+    let (status, head, _) = pay(&csrf, &once, &form, "1.000");
+    assert_eq!(
+        status, 422,
+        "more than owed is refused by the engine: {head}"
+    );
+    let (csrf, once, form, _) = fields();
+    let (status, head, _) = pay(&csrf, &once, &form, "100,50");
+    assert_eq!(status, 303, "{head}");
+    assert!(header(&head, "location").unwrap().ends_with("?done=paid"));
+    let (status, head, _) = pay(&csrf, &once, &form, "100,50");
     assert_eq!(status, 303, "{head}");
     assert_eq!(
-        db.engine()
-            .get_invoice(&DocumentKey::Id(id))
-            .unwrap()
-            .amount_paid,
-        rust_decimal_macros::dec!(100)
+        header(&head, "location"),
+        Some(format!("/app/documents/{id}").as_str())
     );
-
-    // A bad amount is named, and the form comes back with what was typed.
-    let (status, _, body) = http_exchange(
-        "POST",
-        &format!("{}/app/documents/{id}/pay", server.url),
-        &[
-            ("Content-Type", "application/x-www-form-urlencoded"),
-            ("Cookie", &cookie),
-        ],
-        &format!("csrf={csrf}&amount=12x&date=2026-11-30&method=cash"),
-    );
-    assert_eq!(status, 422);
-    assert!(
-        body.contains("amount: &#39;12x&#39; is not an amount")
-            || body.contains("amount: '12x' is not an amount"),
-        "{body}"
-    );
-    assert!(body.contains("value=\"cash\""), "{body}");
+    assert_eq!(paid(), rust_decimal_macros::dec!(100.50));
 
     // Another Host (DNS rebinding) and a page of another origin are refused.
     let raw = |request: &str| {
@@ -535,7 +566,7 @@ fn the_app_needs_a_session_a_csrf_token_and_sends_safe_headers() {
 }
 
 #[test]
-fn a_sign_in_link_needs_an_owner_password_and_a_secure_address() {
+fn a_sign_in_link_needs_an_owner_password_and_a_secure_address_and_a_writable_server() {
     let db = TestDb::new();
     let out = db.cli(&["owner", "login-link"]);
     assert!(!out.status.success());
@@ -549,6 +580,12 @@ fn a_sign_in_link_needs_an_owner_password_and_a_secure_address() {
     ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("https"));
+    // A read-only server has no web app (signing in writes a session), and says so.
+    let server = TestServer::start(&db.path, &["--read-only"], &[]);
+    let (status, _, body) = http_exchange("GET", &format!("{}/app", server.url), &[], "");
+    assert_eq!(status, 503);
+    assert!(body.contains("--read-only"), "{body}");
+    drop(server);
     let link: Value = json_out(&db.cli(&[
         "owner",
         "login-link",

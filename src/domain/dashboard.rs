@@ -110,17 +110,17 @@ pub fn figures(documents: &[Counted], today: NaiveDate) -> Vec<CurrencyFigures> 
                 figures.overdue_count += 1;
             }
         }
-        let Some(issued) = document.issue_date else {
+        let Some(issued) = document.issue_date.filter(|issued| *issued <= today) else {
             continue;
         };
         let net = match document.kind {
             DocumentKind::Invoice => counted.total_net,
             DocumentKind::CreditNote => -counted.total_net,
         };
-        if issued >= this_month && issued <= today {
+        if issued >= this_month {
             figures.revenue_month += net;
         }
-        if issued >= this_year && issued <= today {
+        if issued >= this_year {
             figures.revenue_year += net;
         }
         if let Some(month) = figures.months.iter_mut().rev().find(|m| m.month <= issued) {
@@ -245,11 +245,20 @@ mod tests {
                 dec!(0),
                 false,
             ),
+            counted(
+                Invoice,
+                Status::Open,
+                "2026-12-05",
+                dec!(7),
+                dec!(8.33),
+                false,
+            ),
         ];
         let figures = figures(&documents, date("2026-11-30"));
         assert_eq!(figures.len(), 1);
         let eur = &figures[0];
-        assert_eq!((eur.open, eur.open_count), (dec!(178.50), 2));
+        // An invoice dated ahead is owed but not yet revenue.
+        assert_eq!((eur.open, eur.open_count), (dec!(186.83), 3));
         assert_eq!((eur.overdue, eur.overdue_count), (dec!(59.50), 1));
         assert_eq!(eur.revenue_month, dec!(90));
         assert_eq!(eur.revenue_year, dec!(340));

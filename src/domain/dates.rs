@@ -136,6 +136,14 @@ impl Zone {
         &self.name
     }
 
+    /// The wall-clock date and time in this zone at the instant `at`.
+    pub fn local_at(&self, at: DateTime<Utc>) -> chrono::NaiveDateTime {
+        let offset = jiff::Timestamp::from_second(at.timestamp())
+            .map(|t| self.zone.to_offset(t).seconds())
+            .unwrap_or(0);
+        at.naive_utc() + chrono::Duration::seconds(offset.into())
+    }
+
     /// The calendar date in this zone at the instant `now`.
     pub fn date_at(&self, now: DateTime<Utc>) -> NaiveDate {
         let local = jiff::Timestamp::from_second(now.timestamp())

@@ -28,7 +28,7 @@ pub use maintenance::{
 pub use oauth::{GrantError, TokenPair};
 pub use transitions::{ArchiveState, ArchiveStatus, Finalized};
 pub use web::{
-    LOGIN_LINK_MINUTES, MAX_ACCESS_EVENTS, MAX_WEB_SESSIONS, SignInMethod, WEB_SESSION_DAYS,
+    LOGIN_LINK_MINUTES, MAX_ACCESS_EVENTS, MAX_WEB_SESSIONS, WEB_SESSION_DAYS,
     WEB_SESSION_IDLE_HOURS, WebSession,
 };
 

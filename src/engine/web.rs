@@ -19,7 +19,7 @@ pub const WEB_SESSION_DAYS: i64 = 7;
 pub const WEB_SESSION_IDLE_HOURS: i64 = 12;
 /// A sign-in link works this long, once.
 pub const LOGIN_LINK_MINUTES: i64 = 15;
-/// Most sessions at once (signed-in browsers and unused sign-in links).
+/// Most signed-in browsers at once; a sign-in beyond ends the one unused for longest.
 pub const MAX_WEB_SESSIONS: i64 = 50;
 /// Most access events one listing returns.
 pub const MAX_ACCESS_EVENTS: u32 = 1000;
@@ -41,7 +41,7 @@ impl std::fmt::Debug for WebSession {
 
 /// How a browser signed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SignInMethod {
+enum SignInMethod {
     /// With the owner password.
     Password,
     /// With a one-time link of `invoicer owner login-link`.
@@ -70,10 +70,25 @@ impl Engine {
         self.read(|tx| tx.access_events(limit))
     }
 
-    /// Sign a browser in (after the password or link was checked): the cookie's token and the
-    /// session.
+    /// Sign a browser in with the password (checked by the caller): the cookie's token and the
+    /// session. `previous` is a session cookie the browser still sent: that session ends.
     pub fn start_web_session(
         &self,
+        ip: IpAddr,
+        previous: Option<&str>,
+    ) -> Result<(String, WebSession)> {
+        self.write(|tx| {
+            if let Some(previous) = previous {
+                tx.delete_web_session(&token_hash(previous))?;
+            }
+            self.insert_session(tx, SignInMethod::Password, ip)
+        })
+    }
+
+    /// A new session in `tx`; at the cap, the session unused for longest ends.
+    fn insert_session(
+        &self,
+        tx: &Tx<'_>,
         method: SignInMethod,
         ip: IpAddr,
     ) -> Result<(String, WebSession)> {
@@ -83,25 +98,21 @@ impl Engine {
             SignInMethod::Password => "password",
             SignInMethod::Link => "link",
         };
-        self.write(|tx| {
-            tx.delete_ended_web_sessions(now, now - Duration::hours(WEB_SESSION_IDLE_HOURS))?;
-            if tx.count_web_sessions()? >= MAX_WEB_SESSIONS {
-                return Err(Error::conflict(format!(
-                    "{MAX_WEB_SESSIONS} browsers are signed in already: sign out on one, or end all sessions with `invoicer owner revoke-all`"
-                )));
-            }
-            tx.insert_web_session(
-                &token_hash(&token),
-                "session",
-                &csrf,
-                now + Duration::days(WEB_SESSION_DAYS),
-            )?;
-            self.log_access(
-                tx,
-                "web_sign_in",
-                json!({ "method": method, "ip": ip.to_string() }),
-            )
-        })?;
+        tx.delete_ended_web_sessions(now, now - Duration::hours(WEB_SESSION_IDLE_HOURS))?;
+        if tx.count_web_sessions()? >= MAX_WEB_SESSIONS {
+            tx.delete_least_recent_web_session()?;
+        }
+        tx.insert_web_session(
+            &token_hash(&token),
+            "session",
+            &csrf,
+            now + Duration::days(WEB_SESSION_DAYS),
+        )?;
+        self.log_access(
+            tx,
+            "web_sign_in",
+            json!({ "method": method, "ip": ip.to_string() }),
+        )?;
         Ok((token, WebSession { csrf }))
     }
 
@@ -150,8 +161,9 @@ impl Engine {
         Ok((token, expires))
     }
 
-    /// Use a sign-in link: a new session, or `None` when the link is unknown, used or expired.
-    /// The link is deleted either way.
+    /// Use a sign-in link: a new session, made in the transaction that uses the link up;
+    /// `None` when the link is unknown, used or expired (expired links go with the next
+    /// clean-up).
     pub fn redeem_login_link(
         &self,
         token: &str,
@@ -159,18 +171,14 @@ impl Engine {
     ) -> Result<Option<(String, WebSession)>> {
         let hash = token_hash(token);
         let now = self.clock.now();
-        let valid = self.write(|tx| {
+        self.write(|tx| {
             let row = tx.web_session(&hash)?;
-            let valid = row.is_some_and(|row| row.kind == "login_link" && now < row.expires_at);
-            if valid {
-                tx.delete_web_session(&hash)?;
+            if !row.is_some_and(|row| row.kind == "login_link" && now < row.expires_at) {
+                return Ok(None);
             }
-            Ok(valid)
-        })?;
-        if !valid {
-            return Ok(None);
-        }
-        self.start_web_session(SignInMethod::Link, ip).map(Some)
+            tx.delete_web_session(&hash)?;
+            self.insert_session(tx, SignInMethod::Link, ip).map(Some)
+        })
     }
 }
 

@@ -203,8 +203,10 @@ struct Shared {
     oauth: Option<Arc<oauth::Verifier>>,
     /// This server as the authorization server, when it is one.
     auth_server: Option<oauth::OAuthConfig>,
-    /// Failed owner sign-ins on the consent page.
+    /// Failed owner sign-ins on the consent page and the web app.
     sign_ins: authserver::SignInLock,
+    /// Confirmation forms of the web app already submitted.
+    web_forms: web::UsedForms,
 }
 
 /// The router over `server`, and the state it shares (with the token that closes its sessions).
@@ -275,6 +277,7 @@ fn router(server: InvoiceServer, config: HttpConfig, integrity: Integrity) -> (R
             oauth: verifier,
             auth_server,
             sign_ins: authserver::SignInLock::default(),
+            web_forms: web::UsedForms::default(),
         }),
     };
     let mcp = Router::new()

@@ -97,6 +97,18 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Delete the session used least recently (to make room at the cap).
+    pub fn delete_least_recent_web_session(&self) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "DELETE FROM web_sessions WHERE token_hash = (SELECT token_hash FROM web_sessions
+                 WHERE kind = 'session' ORDER BY last_seen_at LIMIT 1)",
+            )
+            .and_then(|mut stmt| stmt.execute([]))
+            .map_err(sql_error)?;
+        Ok(())
+    }
+
     /// Sign every browser out and void every sign-in link; how many sessions there were.
     pub fn delete_all_web_sessions(&self) -> Result<usize> {
         self.conn

@@ -123,7 +123,15 @@ try:
     seen["document_status"] = text(driver, "p.status .badge")
     seen["downloads"] = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "ul.downloads a")]
     shot(driver, "document")
-    pdf_url = driver.find_element(By.CSS_SELECTOR, "iframe.pdf").get_attribute("src")
+    frame = driver.find_element(By.CSS_SELECTOR, "iframe.pdf")
+    pdf_url = frame.get_attribute("src")
+    # The frame holds the PDF (a policy that blocked it would leave an error page there).
+    driver.switch_to.frame(frame)
+    WebDriverWait(driver, 20).until(
+        lambda d: d.execute_script("return document.readyState") == "complete"
+    )
+    seen["pdf_frame_type"] = driver.execute_script("return document.contentType")
+    driver.switch_to.default_content()
     cookie = driver.get_cookie("invoicer_session")
     seen["cookie"] = {
         "http_only": cookie.get("httpOnly"),

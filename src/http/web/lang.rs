@@ -102,6 +102,15 @@ impl Lang {
         }
     }
 
+    /// An amount for a form field, without grouping: `904.40` or `904,40`.
+    pub fn amount_field(self, amount: Decimal, currency: Currency) -> String {
+        let text = currency.rescale(amount).to_string();
+        match self {
+            Lang::En => text,
+            Lang::De => text.replace('.', ","),
+        }
+    }
+
     /// A date: `30 Nov 2026` or `30.11.2026`.
     pub fn date(self, date: NaiveDate) -> String {
         match self {
@@ -171,6 +180,67 @@ impl Lang {
     }
 }
 
+/// An amount as an owner types it, in either language's notation: `1.190,50`, `1,190.50`,
+/// `1190,5` and `1190.5` are all 1190.50. A single separator followed by exactly three digits
+/// groups thousands (`1.190` and `1,190` are 1190) unless the currency has three decimals; any
+/// other single separator is the decimal point. More decimals than the currency has are an
+/// error, never rounded away. `None` when it is not an amount.
+pub fn parse_amount(text: &str, currency: Currency) -> Option<Decimal> {
+    let compact: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\'')
+        .collect();
+    let compact = compact.strip_suffix(currency.code()).unwrap_or(&compact);
+    let (sign, body) = match compact.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", compact),
+    };
+    if body.is_empty()
+        || !body
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | ','))
+    {
+        return None;
+    }
+    let (dots, commas) = (body.matches('.').count(), body.matches(',').count());
+    let point = match (dots, commas) {
+        (0, 0) => None,
+        (_, 0) | (0, _) => {
+            let separator = if dots > 0 { '.' } else { ',' };
+            let after = body.len() - body.rfind(separator)? - 1;
+            (dots + commas == 1 && (after != 3 || currency.exponent() == 3)).then_some(separator)
+        }
+        _ => {
+            let last = body.chars().rev().find(|c| matches!(c, '.' | ','))?;
+            if body.matches(last).count() != 1 {
+                return None;
+            }
+            Some(last)
+        }
+    };
+    let (whole, fraction) = match point {
+        Some(point) => body.split_once(point)?,
+        None => (body, ""),
+    };
+    let groups: Vec<&str> = whole.split(['.', ',']).collect();
+    let grouped = groups.len() > 1;
+    let well_grouped = groups.iter().enumerate().all(|(i, group)| match i {
+        // Grouped thousands start with 1 to 3 digits, not with 0 (`0,001` is no amount).
+        0 => !group.is_empty() && (!grouped || (group.len() <= 3 && !group.starts_with('0'))),
+        _ => group.len() == 3,
+    });
+    if !well_grouped {
+        return None;
+    }
+    let number = if fraction.is_empty() {
+        format!("{sign}{}", groups.concat())
+    } else {
+        format!("{sign}{}.{fraction}", groups.concat())
+    };
+    let amount: Decimal = number.parse().ok()?;
+    (amount.scale() <= currency.exponent()).then_some(amount)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,6 +261,30 @@ mod tests {
         assert_eq!(accept("fr"), Lang::En);
         assert_eq!(accept("de;q=0"), Lang::En);
         assert_eq!(Lang::of(&HeaderMap::new()), Lang::En);
+    }
+
+    #[test]
+    fn typed_amounts_are_read_in_either_notation_and_never_rounded() {
+        let eur = Currency::eur();
+        for (typed, amount) in [
+            ("904.40", dec!(904.40)),
+            ("904,40", dec!(904.40)),
+            ("1.190", dec!(1190)),
+            ("1,190", dec!(1190)),
+            ("1.190,50", dec!(1190.50)),
+            ("1,190.50", dec!(1190.50)),
+            ("1 190,5", dec!(1190.5)),
+            ("119", dec!(119)),
+            ("1.234.567", dec!(1234567)),
+            ("119,00 EUR", dec!(119)),
+        ] {
+            assert_eq!(parse_amount(typed, eur), Some(amount), "{typed}");
+        }
+        for typed in ["", "12x", "1.1904", "0,001", "1.2.3,4.5", "€ 5"] {
+            assert_eq!(parse_amount(typed, eur), None, "{typed}");
+        }
+        assert_eq!(Lang::De.amount_field(dec!(904.4), eur), "904,40");
+        assert_eq!(Lang::En.amount_field(dec!(904.4), eur), "904.40");
     }
 
     #[test]

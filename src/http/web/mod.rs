@@ -13,8 +13,9 @@ mod lang;
 mod pages;
 mod session;
 
+pub(super) use session::UsedForms;
+
 use std::net::SocketAddr;
-use std::str::FromStr;
 
 use axum::Router;
 use axum::extract::rejection::{FormRejection, QueryRejection};
@@ -32,9 +33,10 @@ use crate::domain::credit_note::NewCreditNote;
 use crate::domain::document::{Document, DocumentKind};
 use crate::domain::lifecycle::Status;
 use crate::domain::listing::ListFilter;
+use crate::domain::money::Currency;
 use crate::domain::payment::NewPayment;
 use crate::einvoice::Target;
-use crate::engine::{DocumentKey, Engine, SignInMethod, Source};
+use crate::engine::{DocumentKey, Engine, Source};
 use crate::error::{Error, ErrorCode};
 use lang::Lang;
 use pages::{Action, ActionInput, Frame, Section};
@@ -46,6 +48,8 @@ const SIGN_IN_FORM_SECONDS: i64 = 30 * 60;
 const SIGN_IN_FORM: &str = "web-sign-in";
 /// Documents per page of the list.
 const PAGE_SIZE: u32 = 25;
+/// How long a confirmation form may wait.
+const FORM_SECONDS: i64 = 30 * 60;
 /// Customers the customer page shows at most.
 const CUSTOMER_ROWS: u32 = 200;
 
@@ -155,6 +159,21 @@ fn error_page(l: Lang, signed: &Signed, error: &Error) -> Response {
         pages::message(
             &text,
             ("/app", l.t("Back to the dashboard", "Zur Übersicht")),
+        ),
+    )
+}
+
+/// The answer of every page on a read-only server: signing in writes a session.
+fn read_only_page(headers: &HeaderMap) -> Response {
+    let l = Lang::of(headers);
+    public_page(
+        l,
+        l.t("Read-only server", "Nur-Lese-Server"),
+        StatusCode::SERVICE_UNAVAILABLE,
+        pages::message(
+            l.t("This server runs with --read-only, and the web app needs a writable database (signing in stores a session). Use the web app of the server that writes.",
+                "Dieser Server läuft mit --read-only; die Web-App braucht eine beschreibbare Datenbank (die Anmeldung speichert eine Sitzung). Nutzen Sie die Web-App des schreibenden Servers."),
+            ("/health", "/health"),
         ),
     )
 }
@@ -328,7 +347,8 @@ async fn sign_in(
         }
         SignIn::Failed(e) => return unavailable(l, &e),
     }
-    start_session(&state, l, engine, &next, peer).await
+    let previous = session::cookie_token(&headers);
+    start_session(&state, l, engine, &next, peer, previous).await
 }
 
 /// A new session for a signed-in browser: the cookie, and a redirect to `next`.
@@ -338,8 +358,9 @@ async fn start_session(
     engine: Engine,
     next: &str,
     peer: SocketAddr,
+    previous: Option<String>,
 ) -> Response {
-    match blocking(move || engine.start_web_session(SignInMethod::Password, peer.ip())).await {
+    match blocking(move || engine.start_web_session(peer.ip(), previous.as_deref())).await {
         Ok((token, _)) => {
             tracing::info!(ip = %peer.ip(), "web: the owner signed in");
             let mut response = Redirect::to(next).into_response();
@@ -349,12 +370,6 @@ async fn start_session(
             );
             response
         }
-        Err(e) if e.code == ErrorCode::Conflict => public_page(
-            l,
-            l.t("Sign in", "Anmelden"),
-            StatusCode::CONFLICT,
-            pages::message(&e.message, ("/app/sign-in", l.t("Back", "Zurück"))),
-        ),
         Err(e) => unavailable(l, &e),
     }
 }
@@ -407,13 +422,7 @@ async fn link_sign_in(
                 ("/app/sign-in", l.t("Sign in", "Anmelden")),
             ),
         ),
-        Err(e) if e.code == ErrorCode::Conflict => public_page(
-            l,
-            l.t("Sign in", "Anmelden"),
-            StatusCode::CONFLICT,
-            pages::message(&e.message, ("/app/sign-in", l.t("Back", "Zurück"))),
-        ),
-        Err(e) => unavailable(l, &e),
+                Err(e) => unavailable(l, &e),
     }
 }
 
@@ -636,17 +645,25 @@ async fn document(
     let writable = !state.shared.server.is_read_only();
     let loaded = blocking(move || {
         let key = DocumentKey::Id(document_id(&id)?);
-        Ok((engine.get_invoice(&key)?, engine.get_invoice_history(&key)?))
+        let zone = engine
+            .get_seller_profile()?
+            .map_or_else(crate::domain::dates::Zone::utc, |p| p.zone());
+        Ok((
+            engine.get_invoice(&key)?,
+            engine.get_invoice_history(&key)?,
+            zone,
+        ))
     })
     .await;
     match loaded {
-        Ok((document, history)) => {
+        Ok((document, history, zone)) => {
             let title = document_title(l, &document);
             let view = pages::DocumentView {
                 document: &document,
                 history: &history,
                 notice: notice(l, query.as_ref().ok().and_then(|q| q.done.as_deref())),
                 writable,
+                zone: &zone,
             };
             signed_page(
                 l,
@@ -708,7 +725,7 @@ async fn file(
                     // The document page frames the PDF; nothing else may.
                     (
                         header::CONTENT_SECURITY_POLICY,
-                        "default-src 'none'; frame-ancestors 'self'".into(),
+                        "frame-ancestors 'self'".into(),
                     ),
                     (header::CACHE_CONTROL, "private, no-store".into()),
                 ],
@@ -755,16 +772,39 @@ async fn confirm(
     let mut input = ActionInput::default();
     if action == Action::Pay {
         let engine = engine(&state);
-        input.amount = document.amount_due.to_string();
+        input.amount = l.amount_field(document.amount_due, document.content.currency());
         input.date = blocking(move || engine.today())
             .await
             .map(|d| d.to_string())
             .unwrap_or_default();
     }
-    confirm_page(l, &signed, &document, action, &input, None, StatusCode::OK)
+    confirm_page(
+        &state,
+        l,
+        &signed,
+        &document,
+        action,
+        &input,
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
-fn confirm_page(
+/// What a confirmation form's single-use signature is bound to: the session, the action,
+/// the document and the nonce.
+fn form_content(signed: &Signed, action: Action, id: i64, once: &str) -> String {
+    format!(
+        "web-action:{}:{}:{id}:{once}",
+        signed.session.csrf,
+        action.path()
+    )
+}
+
+/// The confirmation page of `action`, with a fresh single-use form token.
+#[allow(clippy::too_many_arguments)]
+async fn confirm_page(
+    state: &AppState,
     l: Lang,
     signed: &Signed,
     document: &Document,
@@ -773,13 +813,25 @@ fn confirm_page(
     error: Option<&str>,
     status: StatusCode,
 ) -> Response {
+    let once = uuid::Uuid::new_v4().simple().to_string();
+    let content = form_content(signed, action, document.id, &once);
+    let engine = engine(state);
+    let signature = match blocking(move || engine.form_token(&content, FORM_SECONDS)).await {
+        Ok(signature) => signature,
+        Err(e) => return error_page(l, signed, &e),
+    };
+    let form = pages::FormTokens {
+        csrf: signed.session.csrf.clone(),
+        once,
+        signature,
+    };
     signed_page(
         l,
         signed,
         Section::Documents,
         action.label(l),
         status,
-        pages::confirm(l, document, action, &signed.session.csrf, input, error),
+        pages::confirm(l, document, action, &form, input, error),
     )
 }
 
@@ -787,6 +839,8 @@ fn confirm_page(
 #[derive(Deserialize)]
 struct ActionForm {
     csrf: Option<String>,
+    once: Option<String>,
+    form: Option<String>,
     amount: Option<String>,
     date: Option<String>,
     method: Option<String>,
@@ -800,18 +854,17 @@ fn typed(text: &str) -> Option<String> {
     (!text.is_empty()).then(|| text.to_string())
 }
 
-/// An amount as typed: `119.00`, or `119,00` with a decimal comma.
-fn typed_amount(text: &str) -> Result<Decimal, Error> {
-    let text = text.trim().replace([' ', '\u{a0}'], "");
-    let normal = if text.contains(',') && !text.contains('.') {
-        text.replace(',', ".")
-    } else {
-        text.clone()
-    };
-    Decimal::from_str(&normal).map_err(|_| {
+/// An amount as typed (`lang::parse_amount`), or the error naming the field.
+fn typed_amount(text: &str, currency: Currency) -> Result<Decimal, Error> {
+    lang::parse_amount(text, currency).ok_or_else(|| {
         Error::validation(
             "amount",
-            format!("'{text}' is not an amount; write it like 119.00"),
+            format!(
+                "'{}' is not an amount in {} (write it like 1190.50 or 1.190,50, with at most {} decimals)",
+                text.trim(),
+                currency.code(),
+                currency.exponent()
+            ),
         )
     })
 }
@@ -835,6 +888,21 @@ async fn act(
         Ok(loaded) => loaded,
         Err(e) => return error_page(l, &signed, &e),
     };
+    // The form's single-use token: a second submission (a double-click, a reload) only shows
+    // the document.
+    let once = form.once.clone().unwrap_or_default();
+    let content = form_content(&signed, action, document.id, &once);
+    let offered = form.form.clone().unwrap_or_default();
+    let checker = engine(&state);
+    if !matches!(
+        blocking(move || checker.check_form_token(&content, &offered)).await,
+        Ok(true)
+    ) {
+        return forged(l, &signed);
+    }
+    if !state.shared.web_forms.first_use(&once) {
+        return Redirect::to(&format!("/app/documents/{}", document.id)).into_response();
+    }
     let input = ActionInput {
         amount: form.amount.unwrap_or_default(),
         date: form.date.unwrap_or_default(),
@@ -844,13 +912,14 @@ async fn act(
     };
     let engine = engine(&state);
     let id = document.id;
+    let currency = document.content.currency();
     let request = input.clone();
     let done = blocking(move || match action {
         Action::Finalize => engine
             .finalize_invoice(id)
             .map(|f| (f.document.id, "finalized")),
         Action::Pay => {
-            let amount = typed_amount(&request.amount)?;
+            let amount = typed_amount(&request.amount, currency)?;
             let date = typed(&request.date)
                 .map(|d| {
                     d.parse().map_err(|_| {
@@ -888,6 +957,7 @@ async fn act(
                 None => e.message.clone(),
             };
             confirm_page(
+                &state,
                 l,
                 &signed,
                 &document,
@@ -896,6 +966,7 @@ async fn act(
                 Some(&message),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
+            .await
         }
         Err(e) => error_page(l, &signed, &e),
     }

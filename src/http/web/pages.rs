@@ -309,6 +309,8 @@ pub struct DocumentView<'a> {
     pub notice: Option<&'static str>,
     /// Whether the server may change anything.
     pub writable: bool,
+    /// The seller's time zone (times of the history).
+    pub zone: &'a crate::domain::dates::Zone,
 }
 
 /// The document page.
@@ -417,7 +419,7 @@ pub fn document(l: Lang, view: &DocumentView<'_>) -> Markup {
                 li { a href={ "/app/documents/" (d.id) "/file/pdf" } { "PDF" } }
                 @if d.status != Status::Draft {
                     @for (format, label) in EINVOICE_FILES {
-                        li { a href={ "/app/documents/" (d.id) "/file/" (format) } download { (label) } }
+                        li { a href={ "/app/documents/" (d.id) "/file/" (format) } { (label) } }
                     }
                 }
             }
@@ -428,7 +430,8 @@ pub fn document(l: Lang, view: &DocumentView<'_>) -> Markup {
             ol.history {
                 @for event in view.history {
                     li {
-                        time datetime=(event.at.to_rfc3339()) { (l.date(event.at.date_naive())) " " (event.at.format("%H:%M")) " UTC" }
+                        @let local = view.zone.local_at(event.at);
+                        time datetime=(event.at.to_rfc3339()) { (l.date(local.date())) " " (local.format("%H:%M")) }
                         " · " (verb_name(l, event.verb)) " · " (event.source.as_str())
                         @if let Some(reason) = &event.reason { " · " (reason) }
                     }
@@ -574,6 +577,17 @@ pub fn available_actions(d: &Document, writable: bool) -> Vec<Action> {
     actions
 }
 
+/// The hidden fields of a confirmation form: the session's CSRF token, and a single-use
+/// nonce with its signature (a second submission, a double-click, does nothing).
+pub struct FormTokens {
+    /// The session's CSRF token.
+    pub csrf: String,
+    /// A random nonce, used once.
+    pub once: String,
+    /// The signature over the session, the action, the document and the nonce.
+    pub signature: String,
+}
+
 /// What the owner typed into a confirmation form, shown again after an error.
 #[derive(Debug, Default, Clone)]
 pub struct ActionInput {
@@ -594,7 +608,7 @@ pub fn confirm(
     l: Lang,
     d: &Document,
     action: Action,
-    csrf: &str,
+    form: &FormTokens,
     input: &ActionInput,
     error: Option<&str>,
 ) -> Markup {
@@ -615,7 +629,9 @@ pub fn confirm(
             p.error role="alert" { (error) }
         }
         form.confirm method="post" action={ "/app/documents/" (d.id) "/" (action.path()) } {
-            input type="hidden" name="csrf" value=(csrf);
+                        input type="hidden" name="csrf" value=(form.csrf);
+            input type="hidden" name="once" value=(form.once);
+            input type="hidden" name="form" value=(form.signature);
             @match action {
                 Action::Pay => {
                     div.field {

@@ -31,7 +31,8 @@ impl Signed {
     }
 }
 
-/// The session token in the request's `Cookie` headers: 43 URL-safe base64 characters.
+/// The session token in the request's `Cookie` headers: the first `invoicer_session` value
+/// of 43 URL-safe base64 characters.
 pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
@@ -39,13 +40,14 @@ pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value.trim().to_string())
-        .filter(|v| {
+        .filter(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.trim())
+        .find(|v| {
             v.len() == 43
                 && v.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         })
+        .map(str::to_string)
 }
 
 /// The `Set-Cookie` value that signs a browser in: HttpOnly, SameSite=Strict, only for
@@ -87,11 +89,14 @@ fn is_public(path: &str) -> bool {
     path == "/app/sign-in" || path == "/app/sign-in/link" || path == "/app/style.css"
 }
 
-/// Where to go back after signing in: a path of the app, else the dashboard.
+/// Where to go back after signing in: a page of the app (no other site, nothing but a plain
+/// path and query, not the sign-in and sign-out forms), else the dashboard.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(next)
             if (next == "/app" || next.starts_with("/app/") || next.starts_with("/app?"))
+                && !next.starts_with("/app/sign-")
+                && next.chars().all(|c| c.is_ascii_graphic())
                 && !next.contains("//")
                 && !next.contains('\\')
                 && next.len() <= 512 =>
@@ -105,6 +110,13 @@ pub fn safe_next(next: Option<&str>) -> String {
 /// The middleware in front of the app: a request without a live session goes to the sign-in
 /// page (and comes back after); a signed-in one carries [`Signed`].
 pub async fn require(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    if request.uri().path() == "/app/style.css" {
+        return next.run(request).await;
+    }
+    // Signing in writes a session: a read-only server has no web app.
+    if state.shared.server.is_read_only() {
+        return super::read_only_page(request.headers());
+    }
     if is_public(request.uri().path()) {
         return next.run(request).await;
     }
@@ -178,6 +190,40 @@ pub async fn security_headers(
     response
 }
 
+/// The single-use nonces of confirmation forms already submitted, for as long as a form
+/// works: a double-click or a reload of the answer does not record a payment twice.
+#[derive(Default)]
+pub struct UsedForms {
+    used: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
+}
+
+/// How long a used nonce is remembered: a form's lifetime (`FORM_SECONDS`).
+const FORM_MEMORY: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+/// Most nonces remembered; beyond, the oldest are forgotten (their forms would have to be
+/// submitted twice within the same minutes as thousands of others).
+const MAX_USED_FORMS: usize = 10_000;
+
+impl UsedForms {
+    /// Whether `nonce` is submitted for the first time (and remember it).
+    pub fn first_use(&self, nonce: &str) -> bool {
+        let mut used = self
+            .used
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        used.retain(|_, at| at.elapsed() < FORM_MEMORY);
+        if used.len() >= MAX_USED_FORMS
+            && let Some(oldest) = used
+                .iter()
+                .min_by_key(|(_, at)| **at)
+                .map(|(n, _)| n.clone())
+        {
+            used.remove(&oldest);
+        }
+        used.insert(nonce.to_string(), std::time::Instant::now())
+            .is_none()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,6 +248,21 @@ mod tests {
                 .unwrap(),
         );
         assert_eq!(cookie_token(&headers), None);
+        headers.insert(
+            header::COOKIE,
+            format!("{COOKIE}=stale; {COOKIE}={}", "B".repeat(43))
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(cookie_token(&headers), Some("B".repeat(43)));
+    }
+
+    #[test]
+    fn a_form_nonce_is_used_once() {
+        let forms = UsedForms::default();
+        assert!(forms.first_use("a"));
+        assert!(!forms.first_use("a"));
+        assert!(forms.first_use("b"));
     }
 
     #[test]
@@ -213,6 +274,9 @@ mod tests {
         assert_eq!(safe_next(Some("/application")), "/app");
         assert_eq!(safe_next(Some("https://evil.example/app")), "/app");
         assert_eq!(safe_next(Some("/app/\\evil")), "/app");
+        assert_eq!(safe_next(Some("/app/\nx")), "/app");
+        assert_eq!(safe_next(Some("/app/a b")), "/app");
+        assert_eq!(safe_next(Some("/app/sign-out")), "/app");
         assert_eq!(safe_next(None), "/app");
     }
 }
