@@ -515,3 +515,164 @@ fn the_built_in_server_needs_an_owner_password_and_a_public_url() {
     assert_ne!(short.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&short.stderr).contains("at least 12 characters"));
 }
+
+/// Documents by path, as [`document_server`] serves them.
+type Documents = std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>;
+
+/// Serve JSON documents on a loopback port for as long as the test runs: its base URL, and
+/// the documents by path (set after the URL is known).
+fn document_server() -> (String, Documents) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let documents = Documents::default();
+    let served = documents.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = [0u8; 4096];
+            let n = stream.read(&mut request).unwrap_or(0);
+            let request = String::from_utf8_lossy(&request[..n]).to_string();
+            let path = request.split_whitespace().nth(1).unwrap_or("").to_string();
+            let found = served
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|(p, _)| *p == path)
+                .map(|(_, body)| body.clone());
+            let answer = match found {
+                Some(body) => format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                ),
+                None => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    .to_string(),
+            };
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    (base, documents)
+}
+
+#[test]
+fn a_client_id_metadata_document_stands_in_for_registration() {
+    let (db, server) = serve();
+    let (_, metadata) = http_get(
+        &format!("{}/.well-known/oauth-authorization-server", server.url),
+        &[],
+    );
+    assert_eq!(
+        json_of(&metadata)["client_id_metadata_document_supported"],
+        true
+    );
+    let (base, documents) = document_server();
+    let client_id = format!("{base}/oauth/client.json");
+    let document = |id: &str, uris: &[&str]| {
+        json!({
+            "client_id": id, "client_name": "Document Client", "redirect_uris": uris,
+            "grant_types": ["authorization_code", "refresh_token"],
+            "token_endpoint_auth_method": "none"
+        })
+        .to_string()
+    };
+    {
+        let mut documents = documents.lock().unwrap();
+        documents.push((
+            "/oauth/client.json".into(),
+            document(&client_id, &[REDIRECT]),
+        ));
+        documents.push((
+            "/oauth/other.json".into(),
+            document("https://claude.ai/oauth/client.json", &[REDIRECT]),
+        ));
+        documents.push((
+            "/oauth/secret.json".into(),
+            json!({"client_id": format!("{base}/oauth/secret.json"), "redirect_uris": [REDIRECT],
+                   "token_endpoint_auth_method": "client_secret_basic"})
+            .to_string(),
+        ));
+        documents.push((
+            "/oauth/big.json".into(),
+            json!({"client_id": format!("{base}/oauth/big.json"), "redirect_uris": [REDIRECT],
+                   "client_name": "x".repeat(6000)})
+            .to_string(),
+        ));
+    }
+
+    // No registration: the consent page reads the document and names where it is published.
+    let (page, fields) = consent(&server, &form_encode(&client_id), "cimd");
+    assert!(page.contains("Document Client"), "{page}");
+    assert!(
+        page.contains("described by a document on <strong>127.0.0.1</strong>"),
+        "{page}"
+    );
+    let (status, head, body) = answer(&server, &fields, ("password", PASSWORD));
+    assert_eq!(status, 303, "{body}");
+    let back = location(&head);
+    assert_eq!(param(&back, "state").as_deref(), Some("cimd"));
+    let code = param(&back, "code").unwrap();
+    let (status, _, body) = form(
+        &server,
+        "/oauth/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("client_id", &client_id),
+            ("code_verifier", VERIFIER),
+        ],
+    );
+    assert_eq!(status, 200, "{body}");
+    let access = json_of(&body)["access_token"].as_str().unwrap().to_string();
+    assert_eq!(list_with(&server, &access), 200);
+    let trail = crate::util::json_out(&db.cli(&["owner", "access-log"]));
+    assert!(
+        trail["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "oauth_consent" && e["detail"]["client_id"] == client_id.as_str()),
+        "{trail}"
+    );
+
+    // A redirect URI the document does not list is refused, and so are documents that name
+    // another client, ask for a secret, are too large, or are missing.
+    documents.lock().unwrap()[0].1 = document(&client_id, &["http://127.0.0.1:9/elsewhere"]);
+    let (status, page) = http_get(
+        &format!(
+            "{}/oauth/authorize?response_type=code&client_id={}&redirect_uri={}&code_challenge={}&code_challenge_method=S256",
+            server.url,
+            form_encode(&client_id),
+            form_encode(REDIRECT),
+            challenge()
+        ),
+        &[],
+    );
+    assert_eq!(status, 400);
+    assert!(page.contains("did not register"), "{page}");
+    for path in [
+        "/oauth/other.json",
+        "/oauth/secret.json",
+        "/oauth/big.json",
+        "/oauth/missing.json",
+    ] {
+        let (status, page) = http_get(
+            &format!(
+                "{}/oauth/authorize?response_type=code&client_id={}&redirect_uri={}&code_challenge={}&code_challenge_method=S256",
+                server.url,
+                form_encode(&format!("{base}{path}")),
+                form_encode(REDIRECT),
+                challenge()
+            ),
+            &[],
+        );
+        assert_eq!(status, 400, "{path}");
+        assert!(
+            page.contains("metadata document could not be read"),
+            "{path}: {page}"
+        );
+    }
+    let log = server.log();
+    assert!(log.contains("larger than 5 KiB"), "{log}");
+    assert!(log.contains("not its own URL"), "{log}");
+}

@@ -124,6 +124,76 @@ pub fn check_redirect_uri(uri: &str) -> Result<()> {
     }
 }
 
+/// Largest client ID metadata document read.
+pub const MAX_CLIENT_DOCUMENT_BYTES: usize = 5 * 1024;
+
+/// Whether `client_id` is the URL of a client ID metadata document
+/// (draft-ietf-oauth-client-id-metadata-document): https with a host and a path other than
+/// `/`, no fragment, no user information, no `.` or `..` segments. Plain http only to this
+/// machine, and only when `loopback_http` (a server whose own address is loopback, for tests
+/// and development).
+pub fn metadata_document_url(client_id: &str, loopback_http: bool) -> Option<url::Url> {
+    if client_id.len() > MAX_URI_CHARS || !client_id.is_ascii() {
+        return None;
+    }
+    let url = url::Url::parse(client_id).ok()?;
+    let scheme_ok = match url.scheme() {
+        "https" => url.host().is_some(),
+        "http" => loopback_http && is_loopback(&url),
+        _ => false,
+    };
+    let path_ok = url.path() != "/"
+        && !client_id.contains("/./")
+        && !client_id.contains("/../")
+        && !client_id.ends_with("/.")
+        && !client_id.ends_with("/..");
+    (scheme_ok
+        && path_ok
+        && url.fragment().is_none()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.as_str() == client_id)
+        .then_some(url)
+}
+
+/// What a client ID metadata document must say, checked: its own URL as `client_id`, a public
+/// client (no secret), and redirect URIs that pass [`check_redirect_uri`]. The name and the
+/// redirect URIs, or why the document is refused.
+pub fn check_client_document(
+    client_id: &str,
+    document: &serde_json::Value,
+) -> Result<(Option<String>, Vec<String>)> {
+    let refuse = |rule: &str| Err(Error::validation("client_id", rule.to_string()));
+    if document.get("client_id").and_then(|v| v.as_str()) != Some(client_id) {
+        return refuse("the metadata document's client_id is not its own URL");
+    }
+    if document.get("client_secret").is_some()
+        || document
+            .get("token_endpoint_auth_method")
+            .and_then(|v| v.as_str())
+            .is_some_and(|m| m != "none")
+    {
+        return refuse("only public clients (token_endpoint_auth_method none) are accepted");
+    }
+    let Some(uris) = document
+        .get("redirect_uris")
+        .and_then(|v| v.as_array())
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect::<Vec<_>>()
+        })
+    else {
+        return refuse("the metadata document has no redirect_uris");
+    };
+    let name = document
+        .get("client_name")
+        .and_then(|v| v.as_str())
+        .map(str::to_string);
+    Ok((name, uris))
+}
+
 /// Whether `url` names this machine: localhost or a loopback address.
 pub fn is_loopback(url: &url::Url) -> bool {
     match url.host() {

@@ -118,40 +118,36 @@ impl Engine {
             .is_ok())
     }
 
+    /// Store the client a client ID metadata document describes (its URL is its id), checked
+    /// as a registration is; a stored one is replaced by what the document says now.
+    pub fn save_metadata_client(
+        &self,
+        client_id: &str,
+        name: Option<&str>,
+        redirect_uris: Vec<String>,
+    ) -> Result<ClientRow> {
+        let client = checked_client(client_id.to_string(), name, redirect_uris)?;
+        self.store_client(&client, true)?;
+        Ok(client)
+    }
+
     /// Register a client (RFC 7591): a new client id for `redirect_uris`.
     pub fn register_oauth_client(
         &self,
         name: Option<&str>,
         redirect_uris: Vec<String>,
     ) -> Result<ClientRow> {
-        if redirect_uris.is_empty() || redirect_uris.len() > MAX_REDIRECT_URIS {
-            return Err(Error::validation(
-                "redirect_uris",
-                format!("give 1 to {MAX_REDIRECT_URIS} redirect URIs"),
-            ));
-        }
-        for uri in &redirect_uris {
-            oauth::check_redirect_uri(uri)?;
-        }
-        let name = name
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-            .unwrap_or("An MCP client");
-        if name.chars().count() > MAX_NAME_CHARS || oauth::has_deceptive_characters(name) {
-            return Err(Error::validation(
-                "client_name",
-                format!("must be at most {MAX_NAME_CHARS} characters, without control characters"),
-            ));
-        }
-        let client = ClientRow {
-            client_id: new_token()?,
-            client_name: name.to_string(),
-            redirect_uris,
-        };
+        let client = checked_client(new_token()?, name, redirect_uris)?;
+        self.store_client(&client, false)?;
+        Ok(client)
+    }
+
+    /// Store `client` (replacing the one of its id when `replace`). Clients need no sign-in,
+    /// so their rows are capped: clients that never got a grant go after a day when the cap is
+    /// reached.
+    fn store_client(&self, client: &ClientRow, replace: bool) -> Result<()> {
         let now = self.clock.now();
         self.write(|tx| {
-            // Registration needs no sign-in, so its rows are capped: clients that never got
-            // a grant go after a day when the cap is reached.
             if tx.count_oauth_clients()? >= oauth::MAX_CLIENTS {
                 tx.delete_unused_oauth_clients(now - Duration::hours(24))?;
                 if tx.count_oauth_clients()? >= oauth::MAX_CLIENTS {
@@ -165,9 +161,12 @@ impl Engine {
                 }
             }
             tx.delete_expired_grants(now - Duration::days(1))?;
-            tx.insert_oauth_client(&client)
-        })?;
-        Ok(client)
+            if replace {
+                tx.upsert_oauth_client(client)
+            } else {
+                tx.insert_oauth_client(client)
+            }
+        })
     }
 
     /// A registered client.
@@ -381,5 +380,38 @@ fn issue_pair(
         refresh_token,
         expires_in: ACCESS_SECONDS,
         scope: from.scope.clone(),
+    })
+}
+
+/// A client as registered or described by a metadata document, checked: 1 to 10 redirect URIs
+/// that pass `check_redirect_uri`, a name without deceptive characters.
+fn checked_client(
+    client_id: String,
+    name: Option<&str>,
+    redirect_uris: Vec<String>,
+) -> Result<ClientRow> {
+    if redirect_uris.is_empty() || redirect_uris.len() > MAX_REDIRECT_URIS {
+        return Err(Error::validation(
+            "redirect_uris",
+            format!("give 1 to {MAX_REDIRECT_URIS} redirect URIs"),
+        ));
+    }
+    for uri in &redirect_uris {
+        oauth::check_redirect_uri(uri)?;
+    }
+    let name = name
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .unwrap_or("An MCP client");
+    if name.chars().count() > MAX_NAME_CHARS || oauth::has_deceptive_characters(name) {
+        return Err(Error::validation(
+            "client_name",
+            format!("must be at most {MAX_NAME_CHARS} characters, without control characters"),
+        ));
+    }
+    Ok(ClientRow {
+        client_id,
+        client_name: name.to_string(),
+        redirect_uris,
     })
 }

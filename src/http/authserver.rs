@@ -140,7 +140,8 @@ pub fn metadata(config: &OAuthConfig) -> Value {
         "scopes_supported": [SCOPE_READ, SCOPE_WRITE],
         "response_types_supported": ["code"],
         "grant_types_supported": ["authorization_code", "refresh_token"],
-        "code_challenge_methods_supported": ["S256"],
+                "code_challenge_methods_supported": ["S256"],
+        "client_id_metadata_document_supported": true,
         "token_endpoint_auth_methods_supported": ["none"],
         "revocation_endpoint_auth_methods_supported": ["none"],
     })
@@ -295,6 +296,9 @@ pub(super) struct AuthorizeParams {
 /// A checked authorization request.
 struct Checked {
     client_name: String,
+    /// For a client ID metadata document: the host that published it (the client's identity,
+    /// proven by TLS).
+    published_by: Option<String>,
     client_id: String,
     redirect_uri: String,
     code_challenge: String,
@@ -309,9 +313,25 @@ async fn check_request(
     state: &AppState,
     config: &OAuthConfig,
     params: &AuthorizeParams,
+    read_document: bool,
 ) -> Result<Checked, Box<Response>> {
     let client_id = params.client_id.clone().unwrap_or_default();
     let engine = engine(state);
+    // A client ID that is a URL is read from its metadata document when the consent page is
+    // shown; the answer to the page uses what was stored then.
+    let loopback_issuer = url::Url::parse(&config.issuer)
+        .is_ok_and(|issuer| crate::domain::oauth::is_loopback(&issuer));
+    let document_url = crate::domain::oauth::metadata_document_url(&client_id, loopback_issuer);
+    if let (Some(url), true) = (&document_url, read_document)
+        && let Err(reason) = read_client_document(&engine, url.clone()).await
+    {
+        tracing::warn!(client_id = %url, "oauth: the client's metadata document was refused: {reason}");
+        return Err(Box::new(page(
+            StatusCode::BAD_REQUEST,
+            "Unknown application",
+            "<p>The application's metadata document could not be read, or does not describe it (its own URL as client_id, a public client, its redirect URIs). Nothing was granted.</p>",
+        )));
+    }
     let lookup = client_id.clone();
     let client = match blocking(move || engine.oauth_client(&lookup)).await {
         Ok(Some(client)) => client,
@@ -381,12 +401,47 @@ async fn check_request(
     };
     Ok(Checked {
         client_name: client.client_name,
+        published_by: document_url.and_then(|url| url.host_str().map(str::to_string)),
         client_id,
         redirect_uri,
         code_challenge,
         scope,
         state: params.state.clone(),
     })
+}
+
+/// Read, check and store the client ID metadata document at `url`: GET without redirects,
+/// 5 s, at most 5 KiB of JSON.
+async fn read_client_document(engine: &Engine, url: url::Url) -> std::result::Result<(), String> {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(5))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut response = client
+        .get(url.clone())
+        .header(header::ACCEPT, "application/json")
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !response.status().is_success() {
+        return Err(format!("it answered {}", response.status()));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
+        body.extend_from_slice(&chunk);
+        if body.len() > crate::domain::oauth::MAX_CLIENT_DOCUMENT_BYTES {
+            return Err("it is larger than 5 KiB".into());
+        }
+    }
+    let document: Value = serde_json::from_slice(&body).map_err(|e| format!("not JSON: {e}"))?;
+    let (name, uris) = crate::domain::oauth::check_client_document(url.as_str(), &document)
+        .map_err(|e| e.message)?;
+    let engine = engine.clone();
+    blocking(move || engine.save_metadata_client(url.as_str(), name.as_deref(), uris))
+        .await
+        .map(|_| ())
+        .map_err(|e| e.message)
 }
 
 /// What the form token covers: everything the consent grants.
@@ -410,7 +465,7 @@ pub(super) async fn authorize_page(
     let Some(config) = state.shared.auth_server.clone() else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let checked = match check_request(&state, &config, &params).await {
+    let checked = match check_request(&state, &config, &params, true).await {
         Ok(checked) => checked,
         Err(response) => return *response,
     };
@@ -442,7 +497,7 @@ pub(super) async fn authorize_answer(
     let Some(config) = state.shared.auth_server.clone() else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let checked = match check_request(&state, &config, &params).await {
+    let checked = match check_request(&state, &config, &params, false).await {
         Ok(checked) => checked,
         Err(response) => return *response,
     };
@@ -827,13 +882,20 @@ fn consent_page(
         .unwrap_or_default();
     let body = format!(
         r#"<p><strong>{name}</strong> asks to {what}.</p>
-<p>The name is the application's own and is not verified. It returns to <strong>{host}</strong> (<code>{uri}</code>).</p>{error}
+<p>{identity} It returns to <strong>{host}</strong> (<code>{uri}</code>).</p>{error}
 <form method="post" action="{action}">{hidden}{choice}
 <label for="password">Owner password</label>
 <input type="password" id="password" name="password" autocomplete="current-password" autofocus>
 <button type="submit">Allow</button>
 <button type="submit" name="access" value="deny" formnovalidate>Deny</button></form>"#,
         name = escape(&checked.client_name),
+        identity = match &checked.published_by {
+            Some(publisher) => format!(
+                "The application is described by a document on <strong>{}</strong>; the name is what that site says.",
+                escape(publisher)
+            ),
+            None => "The name is the application's own and is not verified.".to_string(),
+        },
         host = escape(&crate::domain::oauth::redirect_host(&checked.redirect_uri)),
         uri = escape(&checked.redirect_uri),
         action = escape(&format!("{issuer}/oauth/authorize")),

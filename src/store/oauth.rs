@@ -87,6 +87,28 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Store a client, or replace the one of its id (a client ID metadata document read
+    /// again).
+    pub fn upsert_oauth_client(&self, client: &ClientRow) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO oauth_clients (client_id, client_name, redirect_uris, created_at)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (client_id) DO UPDATE SET client_name = excluded.client_name,
+                     redirect_uris = excluded.redirect_uris",
+            )
+            .and_then(|mut stmt| {
+                stmt.execute((
+                    &client.client_id,
+                    &client.client_name,
+                    Json(&client.redirect_uris),
+                    self.stamp(),
+                ))
+            })
+            .map_err(sql_error)?;
+        Ok(())
+    }
+
     /// A registered client by id.
     pub fn oauth_client(&self, client_id: &str) -> Result<Option<ClientRow>> {
         self.conn
