@@ -127,7 +127,7 @@ impl Engine {
         redirect_uris: Vec<String>,
     ) -> Result<ClientRow> {
         let client = checked_client(client_id.to_string(), name, redirect_uris)?;
-        self.store_client(&client, true)?;
+        self.store_client(&client)?;
         Ok(client)
     }
 
@@ -138,14 +138,14 @@ impl Engine {
         redirect_uris: Vec<String>,
     ) -> Result<ClientRow> {
         let client = checked_client(new_token()?, name, redirect_uris)?;
-        self.store_client(&client, false)?;
+        self.store_client(&client)?;
         Ok(client)
     }
 
-    /// Store `client` (replacing the one of its id when `replace`). Clients need no sign-in,
+    /// Store `client` (replacing the one of its id). Clients need no sign-in,
     /// so their rows are capped: clients that never got a grant go after a day when the cap is
     /// reached.
-    fn store_client(&self, client: &ClientRow, replace: bool) -> Result<()> {
+    fn store_client(&self, client: &ClientRow) -> Result<()> {
         let now = self.clock.now();
         self.write(|tx| {
             if tx.count_oauth_clients()? >= oauth::MAX_CLIENTS {
@@ -161,11 +161,7 @@ impl Engine {
                 }
             }
             tx.delete_expired_grants(now - Duration::days(1))?;
-            if replace {
-                tx.upsert_oauth_client(client)
-            } else {
-                tx.insert_oauth_client(client)
-            }
+            tx.upsert_oauth_client(client)
         })
     }
 

@@ -83,15 +83,17 @@ pub(super) async fn check_browser(
     request: Request,
     next: Next,
 ) -> Response {
+    match check_host_and_origin(&state, request.headers()) {
+        Ok(()) => next.run(request).await,
+        Err(reason) => refuse(StatusCode::FORBIDDEN, reason),
+    }
+}
+
+/// The Host allow-list (DNS rebinding) and, when a browser sends one, the Origin; why not.
+fn check_host_and_origin(state: &AppState, headers: &HeaderMap) -> Result<(), String> {
     let config = &state.shared.config;
-    let headers = request.headers();
-    if let Err(reason) = check_host(headers, &config.allowed_hosts) {
-        return refuse(StatusCode::FORBIDDEN, reason);
-    }
-    if let Err(reason) = check_origin(headers, &config.allowed_hosts, &config.allowed_origins) {
-        return refuse(StatusCode::FORBIDDEN, reason);
-    }
-    next.run(request).await
+    check_host(headers, &config.allowed_hosts)
+        .and_then(|()| check_origin(headers, &config.allowed_hosts, &config.allowed_origins))
 }
 
 /// The middleware.
@@ -102,10 +104,7 @@ pub(super) async fn check(
 ) -> Response {
     let config = &state.shared.config;
     let headers = request.headers();
-    if let Err(reason) = check_host(headers, &config.allowed_hosts) {
-        return refuse(StatusCode::FORBIDDEN, reason);
-    }
-    if let Err(reason) = check_origin(headers, &config.allowed_hosts, &config.allowed_origins) {
+    if let Err(reason) = check_host_and_origin(&state, headers) {
         return refuse(StatusCode::FORBIDDEN, reason);
     }
     let (method, uri) = (request.method().clone(), request.uri().clone());

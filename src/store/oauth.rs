@@ -68,27 +68,8 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Store a registered client.
-    pub fn insert_oauth_client(&self, client: &ClientRow) -> Result<()> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO oauth_clients (client_id, client_name, redirect_uris, created_at)
-                 VALUES (?1, ?2, ?3, ?4)",
-            )
-            .and_then(|mut stmt| {
-                stmt.execute((
-                    &client.client_id,
-                    &client.client_name,
-                    Json(&client.redirect_uris),
-                    self.stamp(),
-                ))
-            })
-            .map_err(sql_error)?;
-        Ok(())
-    }
-
-    /// Store a client, or replace the one of its id (a client ID metadata document read
-    /// again).
+    /// Store a client: a registered one (its id is new), or one of a client ID metadata
+    /// document, which replaces what the document said before.
     pub fn upsert_oauth_client(&self, client: &ClientRow) -> Result<()> {
         self.conn
             .prepare_cached(
