@@ -731,8 +731,12 @@ pub fn sign_in(
             }
             button type="submit" { (l.t("Sign in", "Anmelden")) }
         }
-        p.hint { (l.t("Forgot it? Set a new one with invoicer owner set-password, or sign in with a link from invoicer owner login-link.",
-            "Vergessen? Setzen Sie ein neues mit invoicer owner set-password, oder melden Sie sich mit einem Link von invoicer owner login-link an.")) }
+        p.hint {
+            (l.t("Forgot it? On the server, a new password:", "Vergessen? Auf dem Server, ein neues Passwort:"))
+            " " code { "invoicer owner set-password" } "; "
+            (l.t("a one-time sign-in link:", "ein einmaliger Anmeldelink:"))
+            " " code { "invoicer owner login-link" } "."
+        }
     }
 }
 
