@@ -17,7 +17,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
 BASE, PASSWORD, NUMBER, OTHER, LINK, SHOTS = sys.argv[1:7]
@@ -57,12 +57,15 @@ def shot(driver, name):
 
 
 def click_and_wait(driver, element):
-    """Click `element` and wait until the next page has replaced this one."""
-    page = driver.find_element(By.TAG_NAME, "html")
+    """Click `element` and wait until the next page has replaced this one and loaded: a mark
+    set on this page's window is gone. (Errors while the page changes are retried.)"""
+    driver.execute_script("window.invoicerBeforeClick = true")
     element.click()
-    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(page))
-    WebDriverWait(driver, 20).until(
-        lambda d: d.execute_script("return document.readyState") == "complete"
+    WebDriverWait(driver, 20, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script(
+            "return window.invoicerBeforeClick === undefined"
+            " && document.readyState === 'complete'"
+        )
     )
 
 
