@@ -153,6 +153,22 @@ fn answer(
     form(server, "/oauth/authorize", &pairs)
 }
 
+/// Exchange `code` of `client_id` (PKCE with [`VERIFIER`]): status and body.
+fn exchange_code(server: &TestServer, client_id: &str, code: &str) -> (u16, String) {
+    let (status, _, body) = form(
+        server,
+        "/oauth/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", REDIRECT),
+            ("client_id", client_id),
+            ("code_verifier", VERIFIER),
+        ],
+    );
+    (status, body)
+}
+
 /// Register a client and consent with the password: the client id and a code.
 fn client_and_code(server: &TestServer) -> (String, String) {
     let (status, registered) = crate::util::http_post_json(
@@ -440,17 +456,7 @@ fn the_authorization_server_refuses_what_oauth_2_1_forbids() {
 
     // A fresh code gives tokens; the static token keeps working beside them.
     let (client_id, code) = client_and_code(&server);
-    let (status, _, body) = form(
-        &server,
-        "/oauth/token",
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("client_id", &client_id),
-            ("code_verifier", VERIFIER),
-        ],
-    );
+    let (status, body) = exchange_code(&server, &client_id, &code);
     assert_eq!(status, 200, "{body}");
     let tokens = json_of(&body);
     assert_eq!(tokens["token_type"], "Bearer");
@@ -514,6 +520,17 @@ fn the_built_in_server_needs_an_owner_password_and_a_public_url() {
     let short = db.cli_with_stdin(&["owner", "set-password"], "short\n");
     assert_ne!(short.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&short.stderr).contains("at least 12 characters"));
+}
+
+/// The authorization request of `client_id` for [`REDIRECT`] with PKCE.
+fn authorize_url(server: &TestServer, client_id: &str) -> String {
+    format!(
+        "{}/oauth/authorize?response_type=code&client_id={}&redirect_uri={}&code_challenge={}&code_challenge_method=S256",
+        server.url,
+        form_encode(client_id),
+        form_encode(REDIRECT),
+        challenge()
+    )
 }
 
 /// Documents by path, as [`document_server`] serves them.
@@ -611,17 +628,7 @@ fn a_client_id_metadata_document_stands_in_for_registration() {
     let back = location(&head);
     assert_eq!(param(&back, "state").as_deref(), Some("cimd"));
     let code = param(&back, "code").unwrap();
-    let (status, _, body) = form(
-        &server,
-        "/oauth/token",
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("client_id", &client_id),
-            ("code_verifier", VERIFIER),
-        ],
-    );
+    let (status, body) = exchange_code(&server, &client_id, &code);
     assert_eq!(status, 200, "{body}");
     let access = json_of(&body)["access_token"].as_str().unwrap().to_string();
     assert_eq!(list_with(&server, &access), 200);
@@ -638,16 +645,7 @@ fn a_client_id_metadata_document_stands_in_for_registration() {
     // A redirect URI the document does not list is refused, and so are documents that name
     // another client, ask for a secret, are too large, or are missing.
     documents.lock().unwrap()[0].1 = document(&client_id, &["http://127.0.0.1:9/elsewhere"]);
-    let (status, page) = http_get(
-        &format!(
-            "{}/oauth/authorize?response_type=code&client_id={}&redirect_uri={}&code_challenge={}&code_challenge_method=S256",
-            server.url,
-            form_encode(&client_id),
-            form_encode(REDIRECT),
-            challenge()
-        ),
-        &[],
-    );
+    let (status, page) = http_get(&authorize_url(&server, &client_id), &[]);
     assert_eq!(status, 400);
     assert!(page.contains("did not register"), "{page}");
     for path in [
@@ -656,16 +654,7 @@ fn a_client_id_metadata_document_stands_in_for_registration() {
         "/oauth/big.json",
         "/oauth/missing.json",
     ] {
-        let (status, page) = http_get(
-            &format!(
-                "{}/oauth/authorize?response_type=code&client_id={}&redirect_uri={}&code_challenge={}&code_challenge_method=S256",
-                server.url,
-                form_encode(&format!("{base}{path}")),
-                form_encode(REDIRECT),
-                challenge()
-            ),
-            &[],
-        );
+        let (status, page) = http_get(&authorize_url(&server, &format!("{base}{path}")), &[]);
         assert_eq!(status, 400, "{path}");
         assert!(
             page.contains("metadata document could not be read"),
