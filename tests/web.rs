@@ -475,6 +475,7 @@ fn the_app_needs_a_session_a_csrf_token_and_sends_safe_headers() {
             &[
                 ("Content-Type", "application/x-www-form-urlencoded"),
                 ("Cookie", &cookie),
+                ("Accept-Language", "de-DE"),
             ],
             &format!(
                 "csrf={csrf}&once={once}&form={}&amount={}&date=2026-11-30&method=cash",
@@ -494,8 +495,9 @@ fn the_app_needs_a_session_a_csrf_token_and_sends_safe_headers() {
     assert_eq!(pay(&csrf, "other-nonce", &form, "100").0, 403);
     assert!(paid().is_zero());
     // A wrong amount is named, and the form comes back with what was typed; so is one with
-    // more decimals than the currency has (never rounded to a smaller payment).
-    for typed in ["12x", "1,1904"] {
+    // more decimals than the currency has (never rounded to a smaller payment; `3,555` on a
+    // German page is 3.555).
+    for typed in ["12x", "1,1904", "3,555"] {
         let (csrf, once, form, _) = fields();
         let (status, _, body) = pay(&csrf, &once, &form, typed);
         assert_eq!(status, 422, "{typed}");
@@ -506,11 +508,9 @@ fn the_app_needs_a_session_a_csrf_token_and_sends_safe_headers() {
     // German notation with a thousands point is read as meant; the same form twice (a
     // double-click) records one payment.
     let (csrf, once, form, _) = fields();
-    let (status, head, _) = pay(&csrf, &once, &form, "1.000");
-    assert_eq!(
-        status, 422,
-        "more than owed is refused by the engine: {head}"
-    );
+    let (status, _, body) = pay(&csrf, &once, &form, "1.000");
+    assert_eq!(status, 422, "1000 is more than owed: {body}");
+    assert!(body.contains("exceeds the amount due"), "{body}");
     let (csrf, once, form, _) = fields();
     let (status, head, _) = pay(&csrf, &once, &form, "100,50");
     assert_eq!(status, 303, "{head}");

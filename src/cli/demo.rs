@@ -92,6 +92,6 @@ pub(super) fn run(engine: &Engine, out: &Path) -> Result<()> {
     print_json(&json!({
         "database": engine.database_path(),
         "documents": rows,
-        "next": "open the PDFs, then: invoicer invoice show <number>, invoicer invoice list, invoicer render <number>"
+        "next": "open the PDFs, then: invoicer invoice show <number>, invoicer invoice list, invoicer render <number>; or see them in the browser: invoicer owner set-password, invoicer serve, then open http://127.0.0.1:8080/app"
     }))
 }

@@ -82,7 +82,8 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Write the PDF of a document, or preview a draft payload with `--file`.
     Render(render::RenderArgs),
-    /// Run the MCP server: HTTP (streamable HTTP + legacy SSE + /health) or `--stdio`.
+    /// Run the server: MCP over HTTP (streamable HTTP + legacy SSE), the REST face, the owner's
+    /// web app at /app and /health; or MCP over `--stdio`.
     Serve(serve::ServeArgs),
     /// Print the settings `serve` would use (flags, environment, config file), token redacted.
     Config(serve::ServeArgs),
@@ -110,8 +111,9 @@ pub enum Command {
     /// stops working.
     #[command(subcommand)]
     Links(LinksCommand),
-    /// The owner of a server with `--oauth-builtin`: `set-password` reads the password (at
-    /// least 12 characters) from the first line of standard input.
+    /// The owner: the password of the web app (/app) and of the consent page of
+    /// `--oauth-builtin` (`set-password` reads it, at least 12 characters, from the first line
+    /// of standard input), sign-in links, the access trail, revoking everything.
     #[command(subcommand)]
     Owner(OwnerCommand),
     /// Ask a running server's health endpoint; exits 0 when it answers 200 (for HEALTHCHECK).
@@ -152,13 +154,10 @@ pub enum OwnerCommand {
     /// Print a one-time link that signs a browser in to the web app without the password
     /// (works 15 minutes, once).
     LoginLink {
-        /// The server's address as the browser reaches it.
-        #[arg(
-            long,
-            env = "INVOICER_PUBLIC_URL",
-            default_value = "http://127.0.0.1:8080"
-        )]
-        public_url: String,
+        /// The server's address as the browser reaches it; by default the address of the
+        /// server running on this database (else 127.0.0.1 and `MCP_PORT`, 8080).
+        #[arg(long, env = "INVOICER_PUBLIC_URL")]
+        public_url: Option<String>,
     },
 }
 
@@ -262,6 +261,10 @@ pub fn run(cli: Cli) -> Result<()> {
             print_json(&serde_json::json!({ "events": engine.access_log(limit)? }))
         }
         Command::Owner(OwnerCommand::LoginLink { public_url }) => {
+            let public_url = public_url.unwrap_or_else(|| {
+                let health = maintenance::default_health_url(engine.database_path());
+                health.trim_end_matches("/health").to_string()
+            });
             let base = crate::http::oauth::secure_url("public_url", &public_url)?;
             let (token, expires) = engine.create_login_link()?;
             print_json(&serde_json::json!({

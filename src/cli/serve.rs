@@ -57,8 +57,9 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub allowed_origins: Vec<String>,
-    /// Base URL for PDF download links when clients reach the server through a proxy, e.g.
-    /// https://invoices.example.com.
+    /// The address clients and browsers reach the server at through a proxy, e.g.
+    /// https://invoices.example.com: the base of download links, the OAuth issuer and resource,
+    /// and https here makes the web app's cookie Secure and adds HSTS.
     #[arg(long, env = "INVOICER_PUBLIC_URL")]
     pub public_url: Option<String>,
     /// Most open MCP sessions over both HTTP transports.
@@ -212,7 +213,7 @@ pub(super) fn run(engine: Engine, args: ServeArgs, plan: Plan) -> Result<()> {
         let _run_file = health::RunFile::write(run_file, address);
         tracing::info!(
             read_only = args.read_only,
-            "listening on http://{address} (streamable HTTP {}, SSE {}, health /health)",
+            "listening on http://{address} (streamable HTTP {}, SSE {}, web app /app, health /health)",
             config.mcp_path,
             config.sse_path
         );

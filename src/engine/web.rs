@@ -132,11 +132,11 @@ impl Engine {
         Ok(Some(WebSession { csrf: row.csrf }))
     }
 
-    /// Sign the browser of `token` out.
-    pub fn end_web_session(&self, token: &str) -> Result<()> {
+    /// Sign the browser of `token` (at `ip`) out.
+    pub fn end_web_session(&self, token: &str, ip: IpAddr) -> Result<()> {
         self.write(|tx| {
             if tx.delete_web_session(&token_hash(token))? {
-                self.log_access(tx, "web_sign_out", json!({}))?;
+                self.log_access(tx, "web_sign_out", json!({ "ip": ip.to_string() }))?;
             }
             Ok(())
         })

@@ -180,12 +180,12 @@ impl Lang {
     }
 }
 
-/// An amount as an owner types it, in either language's notation: `1.190,50`, `1,190.50`,
-/// `1190,5` and `1190.5` are all 1190.50. A single separator followed by exactly three digits
-/// groups thousands (`1.190` and `1,190` are 1190) unless the currency has three decimals; any
-/// other single separator is the decimal point. More decimals than the currency has are an
-/// error, never rounded away. `None` when it is not an amount.
-pub fn parse_amount(text: &str, currency: Currency) -> Option<Decimal> {
+/// An amount as an owner types it: `1.190,50`, `1,190.50`, `1190,5` and `1190.5` are all
+/// 1190.50 on any page. A lone separator followed by exactly three digits is read in the
+/// page's language: `1.190` is 1190 on a German page and 1.190 (three decimals, refused for
+/// EUR) on an English one, and `1,190` the other way round. More decimals than the currency
+/// has are an error, never rounded away. `None` when it is not an amount.
+pub fn parse_amount(text: &str, currency: Currency, lang: Lang) -> Option<Decimal> {
     let compact: String = text
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '\'')
@@ -208,7 +208,11 @@ pub fn parse_amount(text: &str, currency: Currency) -> Option<Decimal> {
         (_, 0) | (0, _) => {
             let separator = if dots > 0 { '.' } else { ',' };
             let after = body.len() - body.rfind(separator)? - 1;
-            (dots + commas == 1 && (after != 3 || currency.exponent() == 3)).then_some(separator)
+            let decimal_point = match lang {
+                Lang::En => '.',
+                Lang::De => ',',
+            };
+            (dots + commas == 1 && (after != 3 || separator == decimal_point)).then_some(separator)
         }
         _ => {
             let last = body.chars().rev().find(|c| matches!(c, '.' | ','))?;
@@ -266,23 +270,29 @@ mod tests {
     #[test]
     fn typed_amounts_are_read_in_either_notation_and_never_rounded() {
         let eur = Currency::eur();
-        for (typed, amount) in [
-            ("904.40", dec!(904.40)),
-            ("904,40", dec!(904.40)),
-            ("1.190", dec!(1190)),
-            ("1,190", dec!(1190)),
-            ("1.190,50", dec!(1190.50)),
-            ("1,190.50", dec!(1190.50)),
-            ("1 190,5", dec!(1190.5)),
-            ("119", dec!(119)),
-            ("1.234.567", dec!(1234567)),
-            ("119,00 EUR", dec!(119)),
-        ] {
-            assert_eq!(parse_amount(typed, eur), Some(amount), "{typed}");
+        for lang in [Lang::En, Lang::De] {
+            for (typed, amount) in [
+                ("904.40", dec!(904.40)),
+                ("904,40", dec!(904.40)),
+                ("1.190,50", dec!(1190.50)),
+                ("1,190.50", dec!(1190.50)),
+                ("1 190,5", dec!(1190.5)),
+                ("119", dec!(119)),
+                ("1.234.567", dec!(1234567)),
+                ("119,00 EUR", dec!(119)),
+            ] {
+                assert_eq!(parse_amount(typed, eur, lang), Some(amount), "{typed}");
+            }
+            for typed in ["", "12x", "1.1904", "0,001", "1.2.3,4.5", "€ 5"] {
+                assert_eq!(parse_amount(typed, eur, lang), None, "{typed}");
+            }
         }
-        for typed in ["", "12x", "1.1904", "0,001", "1.2.3,4.5", "€ 5"] {
-            assert_eq!(parse_amount(typed, eur), None, "{typed}");
-        }
+        // A lone separator before three digits: thousands in the one language, three
+        // decimals (refused for EUR) in the other.
+        assert_eq!(parse_amount("1.190", eur, Lang::De), Some(dec!(1190)));
+        assert_eq!(parse_amount("1,190", eur, Lang::En), Some(dec!(1190)));
+        assert_eq!(parse_amount("12.345", eur, Lang::En), None);
+        assert_eq!(parse_amount("3,555", eur, Lang::De), None);
         assert_eq!(Lang::De.amount_field(dec!(904.4), eur), "904,40");
         assert_eq!(Lang::En.amount_field(dec!(904.4), eur), "904.40");
     }

@@ -119,8 +119,18 @@ fn public_page(l: Lang, title: &str, status: StatusCode, content: Markup) -> Res
 }
 
 /// An engine error as a page: the status its code calls for and the message (which names
-/// the field at fault).
+/// the field at fault), with a link to the dashboard.
 fn error_page(l: Lang, signed: &Signed, error: &Error) -> Response {
+    error_page_back(
+        l,
+        signed,
+        error,
+        ("/app", l.t("Back to the dashboard", "Zur Übersicht")),
+    )
+}
+
+/// [`error_page`] with a link `back` (where, and its text).
+fn error_page_back(l: Lang, signed: &Signed, error: &Error, back: (&str, &str)) -> Response {
     let (status, title) = match error.code {
         ErrorCode::NotFound => (StatusCode::NOT_FOUND, l.t("Not found", "Nicht gefunden")),
         ErrorCode::ValidationError => (
@@ -156,10 +166,7 @@ fn error_page(l: Lang, signed: &Signed, error: &Error) -> Response {
         Section::None,
         title,
         status,
-        pages::message(
-            &text,
-            ("/app", l.t("Back to the dashboard", "Zur Übersicht")),
-        ),
+        pages::message(&text, back),
     )
 }
 
@@ -451,6 +458,7 @@ fn forged(l: Lang, signed: &Signed) -> Response {
 /// `POST /app/sign-out`.
 async fn sign_out(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Extension(signed): Extension<Signed>,
     form: Result<Form<CsrfForm>, FormRejection>,
@@ -462,7 +470,7 @@ async fn sign_out(
     }
     let engine = engine(&state);
     let token = signed.token.clone();
-    if let Err(e) = blocking(move || engine.end_web_session(&token)).await {
+    if let Err(e) = blocking(move || engine.end_web_session(&token, peer.ip())).await {
         return error_page(l, &signed, &e);
     }
     let mut response = Redirect::to("/app/sign-in").into_response();
@@ -594,7 +602,13 @@ async fn documents(
                 Section::Documents,
                 l.t("Documents", "Belege"),
                 StatusCode::OK,
-                pages::documents(l, &filter, &page, next),
+                pages::documents(
+                    l,
+                    &filter,
+                    page.items.first().map(|d| d.buyer_name.as_str()),
+                    &page,
+                    next,
+                ),
             )
         }
         Err(e) => error_page(l, &signed, &e),
@@ -697,6 +711,7 @@ async fn file(
     let l = Lang::of(&headers);
     let engine = engine(&state);
     let pdf = format == "pdf";
+    let document_page = format!("/app/documents/{id}");
     let made = blocking(move || {
         let key = DocumentKey::Id(document_id(&id)?);
         let download = if pdf {
@@ -733,7 +748,15 @@ async fn file(
             )
                 .into_response()
         }
-        Err(e) => error_page(l, &signed, &e),
+        Err(e) => error_page_back(
+            l,
+            &signed,
+            &e,
+            (
+                &document_page,
+                l.t("Back to the document", "Zurück zum Beleg"),
+            ),
+        ),
     }
 }
 
@@ -829,7 +852,7 @@ async fn confirm_page(
         l,
         signed,
         Section::Documents,
-        action.label(l),
+        action.label(l, document.kind),
         status,
         pages::confirm(l, document, action, &form, input, error),
     )
@@ -855,12 +878,12 @@ fn typed(text: &str) -> Option<String> {
 }
 
 /// An amount as typed (`lang::parse_amount`), or the error naming the field.
-fn typed_amount(text: &str, currency: Currency) -> Result<Decimal, Error> {
-    lang::parse_amount(text, currency).ok_or_else(|| {
+fn typed_amount(text: &str, currency: Currency, l: Lang) -> Result<Decimal, Error> {
+    lang::parse_amount(text, currency, l).ok_or_else(|| {
         Error::validation(
             "amount",
             format!(
-                "'{}' is not an amount in {} (write it like 1190.50 or 1.190,50, with at most {} decimals)",
+                                "'{}' is not an amount in {} (write it like 1190.50 or 1190,50, with at most {} decimals)",
                 text.trim(),
                 currency.code(),
                 currency.exponent()
@@ -919,7 +942,7 @@ async fn act(
             .finalize_invoice(id)
             .map(|f| (f.document.id, "finalized")),
         Action::Pay => {
-            let amount = typed_amount(&request.amount, currency)?;
+            let amount = typed_amount(&request.amount, currency, l)?;
             let date = typed(&request.date)
                 .map(|d| {
                     d.parse().map_err(|_| {

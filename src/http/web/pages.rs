@@ -181,7 +181,7 @@ fn currency_figures(l: Lang, f: &CurrencyFigures) -> Markup {
                     span.note { (l.t("net", "netto")) }
                 }
                 div.card {
-                    span.label { (l.t("Revenue this year", "Umsatz dieses Jahr")) }
+                    span.label { (l.t("Revenue this year", "Umsatz dieses Jahres")) }
                     span.value { (l.money(f.revenue_year, c)) }
                     span.note { (l.t("net", "netto")) }
                 }
@@ -238,7 +238,13 @@ fn revenue_chart(l: Lang, f: &CurrencyFigures) -> Markup {
 }
 
 /// The document list with its search form.
-pub fn documents(l: Lang, filter: &ListFilter, page: &Page, next_href: Option<String>) -> Markup {
+pub fn documents(
+    l: Lang,
+    filter: &ListFilter,
+    customer_name: Option<&str>,
+    page: &Page,
+    next_href: Option<String>,
+) -> Markup {
     let status = filter.status.map(Status::as_str).unwrap_or("");
     let kind = filter.kind.map(|k| k.as_str()).unwrap_or("");
     html! {
@@ -274,6 +280,15 @@ pub fn documents(l: Lang, filter: &ListFilter, page: &Page, next_href: Option<St
                 label for="overdue" { (l.t("Only overdue", "Nur überfällige")) }
             }
             button type="submit" { (l.t("Filter", "Filtern")) }
+        }
+        @if let Some(customer) = filter.customer_id {
+            p.notice {
+                (l.t("Only the documents of", "Nur die Belege von")) " "
+                strong { (customer_name.unwrap_or("")) } " (" (l.t("customer", "Kunde")) " " (customer) "). "
+                a href=(super::list_href(&ListFilter { customer_id: None, cursor: None, ..filter.clone() })) {
+                    (l.t("Show all customers", "Alle Kunden zeigen"))
+                }
+            }
         }
         @if page.items.is_empty() {
             p.empty { (l.t("No documents match.", "Keine passenden Belege.")) }
@@ -336,7 +351,7 @@ pub fn document(l: Lang, view: &DocumentView<'_>) -> Markup {
         @if !actions.is_empty() {
             div.actions {
                 @for action in &actions {
-                    a.button href={ "/app/documents/" (d.id) "/" (action.path()) } { (action.label(l)) }
+                    a.button href={ "/app/documents/" (d.id) "/" (action.path()) } { (action.label(l, d.kind)) }
                 }
             }
         }
@@ -367,7 +382,11 @@ pub fn document(l: Lang, view: &DocumentView<'_>) -> Markup {
                 dl.amounts {
                     dt { (l.t("Net", "Netto")) } dd { (l.money(d.content.totals.total_net, currency)) }
                     @for group in &d.content.totals.vat_breakdown {
-                        dt { (l.t("VAT", "USt.")) " " (l.number(group.rate.normalize())) " %" } dd { (l.money(group.tax_amount, currency)) }
+                        dt {
+                            (l.t("VAT", "USt.")) " " (l.number(group.rate.normalize())) " %"
+                            @if let Some(reason) = &group.exemption_reason { br; small { (reason) } }
+                        }
+                        dd { (l.money(group.tax_amount, currency)) }
                     }
                     dt { (l.t("Gross", "Brutto")) } dd { strong { (l.money(d.content.totals.total_gross, currency)) } }
                     @if !d.amount_paid.is_zero() { dt { (l.t("Paid", "Bezahlt")) } dd { (l.money(d.amount_paid, currency)) } }
@@ -522,10 +541,13 @@ impl Action {
         }
     }
 
-    /// The button.
-    pub fn label(self, l: Lang) -> &'static str {
+    /// The button, for a document of `kind` (a credit note's payment is a refund paid out).
+    pub fn label(self, l: Lang, kind: DocumentKind) -> &'static str {
         match self {
             Action::Finalize => l.t("Finalize", "Abschließen"),
+            Action::Pay if kind == DocumentKind::CreditNote => {
+                l.t("Record refund paid", "Erstattung erfassen")
+            }
             Action::Pay => l.t("Record payment", "Zahlung erfassen"),
             Action::Void => l.t("Void", "Stornieren"),
             Action::Credit => l.t("Create credit note", "Gutschrift erstellen"),
@@ -571,7 +593,10 @@ pub fn available_actions(d: &Document, writable: bool) -> Vec<Action> {
     {
         actions.push(Action::Void);
     }
-    if d.kind == DocumentKind::Invoice && Verb::Credit.check(d.status).is_ok() {
+    if d.kind == DocumentKind::Invoice
+        && Verb::Credit.check(d.status).is_ok()
+        && d.amount_credited < d.content.totals.total_gross
+    {
         actions.push(Action::Credit);
     }
     actions
@@ -660,7 +685,7 @@ pub fn confirm(
                 Action::Finalize => {}
             }
             div.buttons {
-                button type="submit" { (action.label(l)) }
+                                button type="submit" { (action.label(l, d.kind)) }
                 a href={ "/app/documents/" (d.id) } { (l.t("Cancel", "Abbrechen")) }
             }
         }
@@ -732,9 +757,9 @@ pub fn sign_in(
             button type="submit" { (l.t("Sign in", "Anmelden")) }
         }
         p.hint {
-            (l.t("Forgot it? On the server, a new password:", "Vergessen? Auf dem Server, ein neues Passwort:"))
-            " " code { "invoicer owner set-password" } "; "
-            (l.t("a one-time sign-in link:", "ein einmaliger Anmeldelink:"))
+            (l.t("Forgot it? Set a new one on the server with", "Vergessen? Ein neues setzen Sie auf dem Server mit"))
+            " " code { "invoicer owner set-password" } ". "
+            (l.t("A one-time sign-in link:", "Einmaliger Anmeldelink:"))
             " " code { "invoicer owner login-link" } "."
         }
     }
