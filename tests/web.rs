@@ -598,3 +598,63 @@ fn a_sign_in_link_needs_an_owner_password_and_a_secure_address_and_a_writable_se
         "{url}"
     );
 }
+
+/// `owner set-password` on a terminal: asked twice, nothing echoed; two different entries
+/// change nothing. Driven through a pseudo-terminal by Python's `pty`.
+#[test]
+fn set_password_on_a_terminal_asks_twice_without_echo() {
+    let db = TestDb::new();
+    let script = r#"
+import os, pty, select, sys, time
+binary, db, first, second = sys.argv[1:5]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(binary, [binary, "--db", db, "owner", "set-password"])
+out = b""
+def read_until(marker, seconds):
+    global out
+    end = time.time() + seconds
+    while time.time() < end and marker not in out:
+        if select.select([fd], [], [], 0.1)[0]:
+            try:
+                out += os.read(fd, 4096)
+            except OSError:
+                return
+# Answer each prompt as a person would: once it is shown and the terminal stopped echoing.
+for prompt, entry in ((b"more):", first), (b"again:", second)):
+    read_until(prompt, 20)
+    time.sleep(0.3)
+    os.write(fd, entry.encode() + b"\n")
+read_until(b"\x00", 5)
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace") + "\nexit=%d" % os.waitstatus_to_exitcode(status))
+"#;
+    let run = |first: &str, second: &str| {
+        let output = std::process::Command::new("python3")
+            .args(["-c", script, crate::util::binary()])
+            .arg(&db.path)
+            .args([first, second])
+            .output()
+            .expect("python3");
+        String::from_utf8_lossy(&output.stdout).to_string()
+    };
+    let differ = run("correct horse battery", "correct horse battery!");
+    assert!(
+        differ.contains("Owner password (12 characters or more):"),
+        "{differ}"
+    );
+    assert!(differ.contains("the two entries differ"), "{differ}");
+    assert!(!differ.contains("correct horse"), "echoed: {differ}");
+    assert!(!db.engine().owner_password_set().unwrap());
+    let set = run("correct horse battery", "correct horse battery");
+    assert!(
+        set.contains("\"password_set\": true") && set.ends_with("exit=0"),
+        "{set}"
+    );
+    assert!(!set.contains("correct horse"), "echoed: {set}");
+    assert!(
+        db.engine()
+            .check_owner_password("correct horse battery")
+            .unwrap()
+    );
+}

@@ -239,11 +239,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }))
         }
         Command::Owner(OwnerCommand::SetPassword) => {
-            let mut line = String::new();
-            std::io::stdin().read_line(&mut line).map_err(|e| {
-                Error::validation("password", format!("cannot read standard input: {e}"))
-            })?;
-            engine.set_owner_password(line.trim_end_matches(['\r', '\n']))?;
+            engine.set_owner_password(&read_new_password()?)?;
             print_json(&serde_json::json!({
                 "password_set": true,
                 "message": "the owner password is set: sign in to the web app at /app, and with `serve --oauth-builtin --public-url URL` on the consent page when an assistant connects",
@@ -277,6 +273,29 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Check { repair, anchor } => maintenance::check(&engine, repair, anchor.as_deref()),
         Command::Health { .. } | Command::Config(_) => Ok(()),
     }
+}
+
+/// The new owner password: asked twice on a terminal without echo, else the first line of
+/// standard input (a script, a pipe, a Docker secret).
+fn read_new_password() -> Result<String> {
+    use std::io::IsTerminal;
+    let unreadable =
+        |e: std::io::Error| Error::validation("password", format!("cannot read it: {e}"));
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Owner password (12 characters or more): ")
+            .map_err(unreadable)?;
+        let again = rpassword::prompt_password("The same again: ").map_err(unreadable)?;
+        if first != again {
+            return Err(Error::validation(
+                "password",
+                "the two entries differ; nothing was changed",
+            ));
+        }
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).map_err(unreadable)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
 /// The engine's clock: the system's, or the instant in `INVOICER_NOW` (RFC 3339), which pins
