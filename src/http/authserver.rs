@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use axum::extract::rejection::FormRejection;
 use axum::extract::{ConnectInfo, Form, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -326,20 +327,20 @@ async fn check_request(
         && let Err(reason) = read_client_document(&engine, url.clone()).await
     {
         tracing::warn!(client_id = %url, "oauth: the client's metadata document was refused: {reason}");
-        return Err(Box::new(page(
+        return Err(Box::new(notice_page(
             StatusCode::BAD_REQUEST,
             "Unknown application",
-            "<p>The application's metadata document could not be read, or does not describe it (its own URL as client_id, a public client, its redirect URIs). Nothing was granted.</p>",
+            "The application's metadata document could not be read, or does not describe it (its own URL as client_id, a public client, its redirect URIs). Nothing was granted.",
         )));
     }
     let lookup = client_id.clone();
     let client = match blocking(move || engine.oauth_client(&lookup)).await {
         Ok(Some(client)) => client,
         Ok(None) => {
-            return Err(Box::new(page(
+            return Err(Box::new(notice_page(
                 StatusCode::BAD_REQUEST,
                 "Unknown application",
-                "<p>The application that sent you here is not registered with this server. Connect it again from the application.</p>",
+                "The application that sent you here is not registered with this server. Connect it again from the application.",
             )));
         }
         Err(e) => {
@@ -352,10 +353,10 @@ async fn check_request(
         .iter()
         .any(|registered| crate::domain::oauth::redirect_matches(registered, &redirect_uri))
     {
-        return Err(Box::new(page(
+        return Err(Box::new(notice_page(
             StatusCode::BAD_REQUEST,
             "Wrong return address",
-            "<p>The application asked to return to an address it did not register. Nothing was granted.</p>",
+            "The application asked to return to an address it did not register. Nothing was granted.",
         )));
     }
     let back = |error: &str, description: &str| {
@@ -488,10 +489,10 @@ pub(super) async fn authorize_answer(
     form: Result<Form<AuthorizeParams>, FormRejection>,
 ) -> Response {
     let Ok(Form(params)) = form else {
-        return page(
+        return notice_page(
             StatusCode::BAD_REQUEST,
             "Not a sign-in form",
-            "<p>Start the connection again from the application.</p>",
+            "Start the connection again from the application.",
         );
     };
     let Some(config) = state.shared.auth_server.clone() else {
@@ -509,10 +510,10 @@ pub(super) async fn authorize_answer(
         blocking(move || engine.check_form_token(&content, &offered)).await
     };
     if !matches!(form_ok, Ok(true)) {
-        return page(
+        return notice_page(
             StatusCode::FORBIDDEN,
             "This page has expired",
-            "<p>The sign-in form is too old or was not made by this server. Start the connection again from the application.</p>",
+            "The sign-in form is too old or was not made by this server. Start the connection again from the application.",
         );
     }
     if params.access.as_deref() == Some("deny") {
@@ -538,10 +539,10 @@ pub(super) async fn authorize_answer(
     {
         SignIn::Right => {}
         SignIn::Locked => {
-            return page(
+            return notice_page(
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many failed sign-ins",
-                "<p>Signing in is locked for 15 minutes after five wrong passwords.</p>",
+                "Signing in is locked for 15 minutes after five wrong passwords.",
             );
         }
         SignIn::Wrong => {
@@ -614,11 +615,10 @@ fn error_page(redirect_uri: &str, error: &str, description: &str, state: Option<
     page(
         StatusCode::BAD_REQUEST,
         "The application's request is not valid",
-        &format!(
-            r#"<p>{}</p><p><a href="{}">Return to the application</a></p>"#,
-            escape(description),
-            escape(&back)
-        ),
+        html! {
+            p { (description) }
+            p { a href=(back) { "Return to the application" } }
+        },
     )
 }
 
@@ -778,44 +778,42 @@ pub(super) async fn revoke(
 /// A page saying to try again; what failed goes to the log only.
 fn unavailable(error: &Error) -> Response {
     tracing::error!("oauth: {error}");
-    page(
+    notice_page(
         StatusCode::SERVICE_UNAVAILABLE,
         "Try again",
-        "<p>The server cannot answer this now. Try again shortly.</p>",
+        "The server cannot answer this now. Try again shortly.",
     )
 }
 
-/// HTML-escape `text`.
-fn escape(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '&' => "&amp;".to_string(),
-            '<' => "&lt;".to_string(),
-            '>' => "&gt;".to_string(),
-            '"' => "&quot;".to_string(),
-            '\'' => "&#39;".to_string(),
-            c => c.to_string(),
-        })
-        .collect()
+/// The pages' style sheet, inline (the CSP allows inline styles and nothing else).
+const PAGE_STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#1a1a1a;line-height:1.5}
+h1{font-size:1.4rem;color:#1f3a5f}label{display:block;margin:1rem 0 .3rem;font-weight:600}
+fieldset{border:1px solid #767676;border-radius:4px;margin-top:1rem}fieldset label{font-weight:400;margin:.3rem 0}
+input[type=password]{width:100%;padding:.6rem;font-size:1rem;border:1px solid #767676;border-radius:4px;box-sizing:border-box}
+button{margin-top:1rem;padding:.6rem 1.2rem;font-size:1rem;background:#1f3a5f;color:#fff;border:0;border-radius:4px;cursor:pointer}
+button:focus,input:focus{outline:3px solid #f0b400;outline-offset:2px}.error{color:#a00000;font-weight:600}";
+
+/// A page of one paragraph of `text`.
+fn notice_page(status: StatusCode, title: &str, text: &str) -> Response {
+    page(status, title, html! { p { (text) } })
 }
 
 /// A page of the authorization server, with headers that keep it out of frames and caches
 /// and allow no script at all.
-fn page(status: StatusCode, title: &str, body: &str) -> Response {
-    let html = format!(
-        r#"<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} · invoicer</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#1a1a1a;line-height:1.5}}
-h1{{font-size:1.4rem;color:#1f3a5f}}label{{display:block;margin:1rem 0 .3rem;font-weight:600}}
-fieldset{{border:1px solid #767676;border-radius:4px;margin-top:1rem}}fieldset label{{font-weight:400;margin:.3rem 0}}
-input[type=password]{{width:100%;padding:.6rem;font-size:1rem;border:1px solid #767676;border-radius:4px;box-sizing:border-box}}
-button{{margin-top:1rem;padding:.6rem 1.2rem;font-size:1rem;background:#1f3a5f;color:#fff;border:0;border-radius:4px;cursor:pointer}}
-button:focus,input:focus{{outline:3px solid #f0b400;outline-offset:2px}}.error{{color:#a00000;font-weight:600}}</style>
-</head><body><main><h1>{title}</h1>{body}</main></body></html>"#,
-        title = escape(title)
-    );
-    let mut response = (status, Html(html)).into_response();
+fn page(status: StatusCode, title: &str, body: Markup) -> Response {
+    let html = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · invoicer" }
+                style { (PreEscaped(PAGE_STYLE)) }
+            }
+            body { main { h1 { (title) } (body) } }
+        }
+    };
+    let mut response = (status, html).into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -848,15 +846,7 @@ fn consent_page(
     } else {
         "read your invoices and customers"
     };
-    // Where write access is asked for, the owner may give reading only.
-    let choice = if writes {
-        r#"<fieldset><legend>Access</legend>
-<label><input type="radio" name="access" value="write" checked> Read and change</label>
-<label><input type="radio" name="access" value="read"> Read only</label></fieldset>"#
-    } else {
-        ""
-    };
-    let hidden: String = [
+    let hidden = [
         ("response_type", Some("code")),
         ("client_id", Some(checked.client_id.as_str())),
         ("redirect_uri", Some(checked.redirect_uri.as_str())),
@@ -866,44 +856,48 @@ fn consent_page(
         ("state", checked.state.as_deref()),
         ("resource", params.resource.as_deref()),
         ("form_token", Some(form_token)),
-    ]
-    .iter()
-    .filter_map(|(name, value)| {
-        value.map(|v| {
-            format!(
-                r#"<input type="hidden" name="{name}" value="{}">"#,
-                escape(v)
-            )
-        })
-    })
-    .collect();
-    let error = error
-        .map(|e| format!(r#"<p class="error" role="alert">{}</p>"#, escape(e)))
-        .unwrap_or_default();
-    let body = format!(
-        r#"<p><strong>{name}</strong> asks to {what}.</p>
-<p>{identity} It returns to <strong>{host}</strong> (<code>{uri}</code>).</p>{error}
-<form method="post" action="{action}">{hidden}{choice}
-<label for="password">Owner password</label>
-<input type="password" id="password" name="password" autocomplete="current-password" autofocus>
-<button type="submit">Allow</button>
-<button type="submit" name="access" value="deny" formnovalidate>Deny</button></form>"#,
-        name = escape(&checked.client_name),
-        identity = match &checked.published_by {
-            Some(publisher) => format!(
-                "The application is described by a document on <strong>{}</strong>; the name is what that site says.",
-                escape(publisher)
-            ),
-            None => "The name is the application's own and is not verified.".to_string(),
-        },
-        host = escape(&crate::domain::oauth::redirect_host(&checked.redirect_uri)),
-        uri = escape(&checked.redirect_uri),
-        action = escape(&format!("{issuer}/oauth/authorize")),
-    );
-    let status = if error.is_empty() {
+    ];
+    let body = html! {
+        p { strong { (checked.client_name) } " asks to " (what) "." }
+        p {
+            @match &checked.published_by {
+                Some(publisher) => {
+                    "The application is described by a document on " strong { (publisher) }
+                    "; the name is what that site says."
+                }
+                None => "The name is the application's own and is not verified.",
+            }
+            " It returns to " strong { (crate::domain::oauth::redirect_host(&checked.redirect_uri)) }
+            " (" code { (checked.redirect_uri) } ")."
+        }
+        @if let Some(error) = error {
+            p.error role="alert" { (error) }
+        }
+        form method="post" action=(format!("{issuer}/oauth/authorize")) {
+            @for (name, value) in hidden {
+                @if let Some(value) = value {
+                    input type="hidden" name=(name) value=(value);
+                }
+            }
+            // Where write access is asked for, the owner may give reading only.
+            @if writes {
+                fieldset {
+                    legend { "Access" }
+                    label { input type="radio" name="access" value="write" checked; " Read and change" }
+                    label { input type="radio" name="access" value="read"; " Read only" }
+                }
+            }
+            label for="password" { "Owner password" }
+            input type="password" id="password" name="password" autocomplete="current-password" autofocus;
+            button type="submit" { "Allow" }
+            " "
+            button type="submit" name="access" value="deny" formnovalidate { "Deny" }
+        }
+    };
+    let status = if error.is_none() {
         StatusCode::OK
     } else {
         StatusCode::UNAUTHORIZED
     };
-    page(status, "Allow access to invoicer?", &body)
+    page(status, "Allow access to invoicer?", body)
 }

@@ -497,11 +497,7 @@ impl Tx<'_> {
             format!("WHERE {}", clauses.join(" AND "))
         };
         let sql = format!(
-            "SELECT id, kind, status, number, buyer_name, customer_id, currency, issue_date,
-                 due_date, total_gross, amount_paid, amount_credited,
-                 json_extract(header, '$.paid_amount') AS paid_before,
-                 json_extract(header, '$.rounding_amount') AS rounding
-             FROM documents {where_sql} ORDER BY id DESC LIMIT {}",
+            "SELECT {SUMMARY_COLUMNS} FROM documents {where_sql} ORDER BY id DESC LIMIT {}",
             limit + 1
         );
         let mut stmt = self.conn.prepare_cached(&sql).map_err(sql_error)?;
@@ -528,15 +524,11 @@ impl Tx<'_> {
         let today = self.today()?;
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT id, kind, status, number, buyer_name, customer_id, currency, issue_date,
-                     due_date, total_net, total_gross, amount_paid, amount_credited,
-                     json_extract(header, '$.paid_amount') AS paid_before,
-                     json_extract(header, '$.rounding_amount') AS rounding
-                 FROM documents
+            .prepare_cached(&format!(
+                "SELECT {SUMMARY_COLUMNS}, total_net FROM documents
                  WHERE status = 'open'
-                    OR (status IN ('paid', 'uncollectible') AND issue_date >= ?1)",
-            )
+                    OR (status IN ('paid', 'uncollectible') AND issue_date >= ?1)"
+            ))
             .map_err(sql_error)?;
         let rows = stmt
             .query_map([since.to_string()], |row| {
@@ -587,6 +579,12 @@ fn line(row: &Row<'_>) -> rusqlite::Result<Line> {
         net_amount: row.get::<_, Amount>("net_amount")?.0,
     })
 }
+
+/// The columns [`summary`] reads.
+const SUMMARY_COLUMNS: &str = "id, kind, status, number, buyer_name, customer_id, currency,
+    issue_date, due_date, total_gross, amount_paid, amount_credited,
+    json_extract(header, '$.paid_amount') AS paid_before,
+    json_extract(header, '$.rounding_amount') AS rounding";
 
 /// A row of the document list.
 fn summary(row: &Row<'_>, today: NaiveDate) -> rusqlite::Result<DocumentSummary> {

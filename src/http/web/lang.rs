@@ -8,6 +8,8 @@ use rust_decimal::Decimal;
 use crate::domain::document::DocumentKind;
 use crate::domain::lifecycle::Status;
 use crate::domain::money::Currency;
+use crate::domain::party::Language;
+use crate::render::format;
 
 /// The language of a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,40 +68,30 @@ impl Lang {
         }
     }
 
+    /// The document language of the same name, whose notation the PDFs use.
+    fn language(self) -> Language {
+        match self {
+            Lang::En => Language::En,
+            Lang::De => Language::De,
+        }
+    }
+
     /// An amount with its currency: `1,234.50 EUR` or `1.234,50 EUR`.
     pub fn money(self, amount: Decimal, currency: Currency) -> String {
         format!(
             "{} {}",
-            self.number(currency.rescale(amount)),
+            format::number(
+                currency.rescale(amount),
+                currency.exponent(),
+                self.language()
+            ),
             currency.code()
         )
     }
 
-    /// A decimal with grouped thousands, in the language's separators.
+    /// A decimal with grouped thousands, in the language's separators (as on the PDF).
     pub fn number(self, amount: Decimal) -> String {
-        let text = amount.abs().to_string();
-        let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
-        let (group, point) = match self {
-            Lang::En => (',', '.'),
-            Lang::De => ('.', ','),
-        };
-        let mut grouped = String::new();
-        for (i, digit) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i) % 3 == 0 {
-                grouped.push(group);
-            }
-            grouped.push(digit);
-        }
-        let sign = if amount.is_sign_negative() && !amount.is_zero() {
-            "−"
-        } else {
-            ""
-        };
-        if fraction.is_empty() {
-            format!("{sign}{grouped}")
-        } else {
-            format!("{sign}{grouped}{point}{fraction}")
-        }
+        format::number(amount, 0, self.language())
     }
 
     /// An amount for a form field, without grouping: `904.40` or `904,40`.
@@ -113,10 +105,7 @@ impl Lang {
 
     /// A date: `30 Nov 2026` or `30.11.2026`.
     pub fn date(self, date: NaiveDate) -> String {
-        match self {
-            Lang::En => date.format("%-d %b %Y").to_string(),
-            Lang::De => date.format("%d.%m.%Y").to_string(),
-        }
+        format::date(date, self.language())
     }
 
     /// An optional date, or a dash.
@@ -142,11 +131,7 @@ impl Lang {
 
     /// A UN/ECE unit code as printed on the PDF (`HUR` → `hrs` / `Std.`).
     pub fn unit(self, code: &str) -> String {
-        let language = match self {
-            Lang::En => crate::domain::party::Language::En,
-            Lang::De => crate::domain::party::Language::De,
-        };
-        crate::render::format::unit(code, language)
+        format::unit(code, self.language())
     }
 
     /// `n` invoices: `1 invoice`, `3 invoices`.
